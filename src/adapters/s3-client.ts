@@ -1,0 +1,117 @@
+import { AwsClient } from "aws4fetch";
+import { StepError } from "../lib/failures";
+import type { StorageTarget } from "../schemas/storage";
+
+/** Parts of this size stream from R2 one at a time, so memory stays flat for any file size. */
+export const PART_SIZE = 8 * 1024 * 1024;
+
+export interface PutResult {
+  etag: string;
+  uploadId?: string;
+}
+
+type Body = ReadableStream | ArrayBuffer | string;
+
+/** SigV4 S3 client for one storage target and one object; every failure becomes a readable StepError. */
+export class S3Object {
+  private readonly aws: AwsClient;
+  readonly url: string;
+
+  constructor(
+    private readonly target: StorageTarget,
+    readonly key: string,
+    private readonly fileName: string,
+  ) {
+    // Queue retries own retrying: aws4fetch's own retries could not resend a consumed stream.
+    this.aws = new AwsClient({
+      accessKeyId: target.access_key_id,
+      secretAccessKey: target.secret_access_key,
+      service: "s3",
+      region: target.region,
+      retries: 0,
+    });
+    this.url = objectUrl(target, key);
+  }
+
+  async put(body: Body, size: number, contentType: string): Promise<PutResult> {
+    const res = await this.send(this.url, "PUT", body, { "content-type": contentType, "content-length": String(size) });
+    return { etag: unquote(res.headers.get("etag")) };
+  }
+
+  /** Multipart upload; `part(n)` yields part n (1-based) of `parts`. Aborts the upload on any failure. */
+  async putMultipart(parts: number, part: (n: number) => Promise<{ body: Body; size: number }>, contentType: string): Promise<PutResult> {
+    const created = await this.send(`${this.url}?uploads`, "POST", "", { "content-type": contentType });
+    const uploadId = xmlField(await created.text(), "UploadId");
+    if (!uploadId) throw this.rejected("MalformedResponse", "CreateMultipartUpload returned no UploadId");
+    try {
+      const etags: string[] = [];
+      for (let n = 1; n <= parts; n++) {
+        const { body, size } = await part(n);
+        const q = `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
+        const res = await this.send(`${this.url}?${q}`, "PUT", body, { "content-length": String(size) });
+        etags.push(unquote(res.headers.get("etag")));
+      }
+      const xml =
+        "<CompleteMultipartUpload>" +
+        etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${e}"</ETag></Part>`).join("") +
+        "</CompleteMultipartUpload>";
+      const done = await this.send(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, "POST", xml, {
+        "content-type": "application/xml",
+      });
+      const text = await done.text();
+      // S3 can answer 200 with an <Error> body on CompleteMultipartUpload.
+      if (/<Error>/.test(text)) throw this.rejected(xmlField(text, "Code") ?? "InternalError", xmlField(text, "Message") ?? text);
+      return { etag: unquote(xmlField(text, "ETag")), uploadId };
+    } catch (err) {
+      await this.aws
+        .fetch(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE" })
+        .catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async send(url: string, method: string, body: Body, headers: Record<string, string>): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.aws.fetch(url, { method, body, headers });
+    } catch (err) {
+      throw new StepError({
+        kind: "storage_unavailable",
+        fileName: this.fileName,
+        bucket: this.target.bucket,
+        detail: String((err as Error)?.message ?? err),
+      });
+    }
+    if (res.ok) return res;
+    const text = await res.text();
+    const code = xmlField(text, "Code") ?? `HTTP ${res.status}`;
+    const message = xmlField(text, "Message") ?? (text.slice(0, 200) || res.statusText);
+    if (res.status >= 500 || res.status === 429) {
+      throw new StepError({
+        kind: "storage_unavailable",
+        fileName: this.fileName,
+        bucket: this.target.bucket,
+        detail: `${code}: ${message}`,
+      });
+    }
+    throw this.rejected(code, message);
+  }
+
+  private rejected(code: string, detail: string): StepError {
+    return new StepError({ kind: "storage_rejected", fileName: this.fileName, bucket: this.target.bucket, code, detail });
+  }
+}
+
+/** Path-style for custom endpoints (works with every S3-compatible server); virtual-hosted for AWS. */
+export function objectUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  if (target.endpoint) return `${target.endpoint.replace(/\/+$/, "")}/${target.bucket}/${path}`;
+  return `https://${target.bucket}.s3.${target.region}.amazonaws.com/${path}`;
+}
+
+export function xmlField(xml: string, field: string): string | undefined {
+  const m = new RegExp(`<${field}>([\\s\\S]*?)</${field}>`).exec(xml);
+  return m?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+}
+
+const unquote = (etag: string | null | undefined) => (etag ?? "").replace(/^"|"$/g, "");

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { resourceName } from "../schemas/common";
+import { PART_SIZE, S3Object } from "./s3-client";
+import type { Adapter } from "./types";
+
+const params = z
+  .object({
+    storage: resourceName.describe("The storage target to upload to."),
+    key_template: z
+      .string()
+      .min(1)
+      .max(1024)
+      .default("{prefix}/{timestamp}_{file_name}")
+      .describe("Placeholders: {prefix}, {timestamp}, {file_name}, {task_id}, {configuration}."),
+  })
+  .strict();
+
+export function renderKey(template: string, values: Record<string, string>): string {
+  const key = template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+  // An empty prefix must not leave a leading or doubled slash.
+  return key.replace(/\/{2,}/g, "/").replace(/^\//, "");
+}
+
+/** Uploads the step's input to an S3-compatible target; the file passes through unchanged. */
+export const s3Upload: Adapter<z.infer<typeof params>> = {
+  name: "s3-upload",
+  params,
+  async run(input, p, ctx) {
+    const target = await ctx.storageTarget(p.storage);
+    const key = renderKey(p.key_template, {
+      prefix: target.prefix,
+      timestamp: String(Date.now()),
+      file_name: input.file_name,
+      task_id: ctx.taskgroupId,
+      configuration: ctx.step,
+    });
+    const object = new S3Object(target, key, input.file_name);
+    const put =
+      input.size <= PART_SIZE
+        ? await object.put((await ctx.read(input)).body, input.size, input.content_type)
+        : await object.putMultipart(
+            Math.ceil(input.size / PART_SIZE),
+            async (n) => {
+              const offset = (n - 1) * PART_SIZE;
+              const length = Math.min(PART_SIZE, input.size - offset);
+              return { body: (await ctx.read(input, { offset, length })).body, size: length };
+            },
+            input.content_type,
+          );
+    return {
+      result: { bucket_name: target.bucket, file_key: key, url: object.url, activity: [put.uploadId ?? put.etag] },
+    };
+  },
+};

@@ -1,0 +1,41 @@
+import type { z } from "zod";
+import type { StorageTarget } from "../schemas/storage";
+
+/** A file a step reads or writes, kept in R2. Wire names: it is part of step results. */
+export interface StepFile {
+  key: string;
+  file_name: string;
+  content_type: string;
+  size: number;
+}
+
+/** What an adapter may touch while it runs; nothing else of the engine leaks in. */
+export interface AdapterContext {
+  client: string;
+  taskgroupId: string;
+  /** The configuration (step) name. */
+  step: string;
+  /** Opens a step file's bytes. */
+  read(file: StepFile, range?: { offset: number; length: number }): Promise<R2ObjectBody>;
+  /** The file an asset param (`*_file_name`) names, or the earlier output that `{param}_override` put there. */
+  asset(param: string, name: string): Promise<StepFile>;
+  /** Writes a file this step produced. */
+  write(fileName: string, body: ReadableStream | ArrayBuffer | Uint8Array, contentType: string): Promise<StepFile>;
+  /** A storage target of the client, secrets decrypted. */
+  storageTarget(name: string): Promise<StorageTarget>;
+  /** An authenticated download URL of this API for a step output. */
+  outputUrl(file: StepFile): string;
+}
+
+export interface AdapterOutcome {
+  /** The JSON result users see for this adapter. */
+  result: Record<string, unknown>;
+  /** The file the next adapter of a chain (or a later `_input`) receives; absent = the input passes through. */
+  output?: StepFile;
+}
+
+export interface Adapter<P = unknown> {
+  name: string;
+  params: z.ZodType<P>;
+  run(input: StepFile, params: P, ctx: AdapterContext): Promise<AdapterOutcome>;
+}

@@ -1,0 +1,230 @@
+import { DurableObject } from "cloudflare:workers";
+import { newWebhookSecret, sha256Hex, timingSafeEqualText } from "../lib/crypto";
+import { json, parse, Sql } from "./sql";
+
+/** How long a rotated-out webhook secret keeps signing (API.md: 24 h). */
+const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
+
+const MIGRATIONS = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE api_keys (prefix TEXT PRIMARY KEY, hash TEXT NOT NULL, created_at TEXT NOT NULL);
+   CREATE TABLE configurations (name TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE storage_targets (name TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE TABLE assets (name TEXT PRIMARY KEY, size INTEGER NOT NULL, content_type TEXT NOT NULL,
+     etag TEXT NOT NULL, uploaded TEXT NOT NULL);
+   CREATE TABLE taskgroups (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
+     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+   CREATE INDEX taskgroups_by_created ON taskgroups (created_at DESC, id DESC);
+   CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, task_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+];
+
+/** How long an Idempotency-Key is remembered. */
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** A stored JSON document (configuration or sealed storage target); callers know its shape. */
+export type Doc = Record<string, unknown>;
+
+export interface AssetMeta {
+  name: string;
+  size: number;
+  content_type: string;
+  etag: string;
+  uploaded: string;
+}
+
+export interface TaskgroupIndexRow {
+  id: string;
+  kind: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SigningSecrets {
+  current: string;
+  /** Still valid for `previousUntil`; both sign during the overlap. */
+  previous?: string;
+}
+
+/** One client's own data: keys, webhook secret, configurations, storage targets, asset and taskgroup indexes. */
+export class ClientStore extends DurableObject<Env> {
+  private readonly sql: Sql;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = new Sql(ctx.storage);
+    this.sql.migrate(MIGRATIONS);
+  }
+
+  private meta(key: string): string | undefined {
+    return this.sql.one<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)?.value;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  /** Creates the client once; later calls change nothing. */
+  async initialize(name: string): Promise<void> {
+    if (this.meta("name")) return;
+    this.setMeta("name", name);
+    this.setMeta("webhook_secret", newWebhookSecret());
+    this.setMeta("created_at", new Date().toISOString());
+  }
+
+  async profile(): Promise<{ client: string; webhook_secret: string } | null> {
+    const name = this.meta("name");
+    const secret = this.meta("webhook_secret");
+    return name && secret ? { client: name, webhook_secret: secret } : null;
+  }
+
+  async signingSecrets(): Promise<SigningSecrets> {
+    const current = this.meta("webhook_secret")!;
+    const previous = this.meta("previous_secret");
+    const until = Number(this.meta("previous_secret_until") ?? 0);
+    return previous && until > Date.now() ? { current, previous } : { current };
+  }
+
+  async rotateWebhookSecret(): Promise<{ webhook_secret: string; previous_valid_until: string }> {
+    const until = new Date(Date.now() + SECRET_OVERLAP_MS);
+    this.setMeta("previous_secret", this.meta("webhook_secret")!);
+    this.setMeta("previous_secret_until", String(until.getTime()));
+    const secret = newWebhookSecret();
+    this.setMeta("webhook_secret", secret);
+    return { webhook_secret: secret, previous_valid_until: until.toISOString() };
+  }
+
+  // ---- API keys (only SHA-256 hashes are kept) ----
+
+  async addKey(prefix: string, key: string): Promise<void> {
+    this.sql.run(
+      "INSERT OR REPLACE INTO api_keys (prefix, hash, created_at) VALUES (?, ?, ?)",
+      prefix,
+      await sha256Hex(key),
+      new Date().toISOString(),
+    );
+  }
+
+  async revokeKey(prefix: string): Promise<boolean> {
+    return this.sql.run("DELETE FROM api_keys WHERE prefix = ?", prefix) > 0;
+  }
+
+  async verifyKey(prefix: string, key: string): Promise<boolean> {
+    const row = this.sql.one<{ hash: string }>("SELECT hash FROM api_keys WHERE prefix = ?", prefix);
+    // Compare against a dummy when the prefix is unknown so timing does not reveal which prefixes exist.
+    const ok = await timingSafeEqualText(row?.hash ?? "0".repeat(64), await sha256Hex(key));
+    return ok && row !== undefined;
+  }
+
+  // ---- configurations and storage targets: JSON documents by name ----
+
+  async putDocument(table: "configurations" | "storage_targets", name: string, body: unknown): Promise<{ created: boolean; updated_at: string }> {
+    const existed = this.sql.one(`SELECT 1 AS x FROM ${table} WHERE name = ?`, name) !== undefined;
+    const updatedAt = new Date().toISOString();
+    this.sql.run(`INSERT OR REPLACE INTO ${table} (name, body, updated_at) VALUES (?, ?, ?)`, name, json(body), updatedAt);
+    return { created: !existed, updated_at: updatedAt };
+  }
+
+  async getDocument(table: "configurations" | "storage_targets", name: string): Promise<Doc | null> {
+    const row = this.sql.one<{ body: string; updated_at: string }>(`SELECT body, updated_at FROM ${table} WHERE name = ?`, name);
+    return row ? { ...parse<Doc>(row.body), updated_at: row.updated_at } : null;
+  }
+
+  async getDocuments(table: "configurations" | "storage_targets", names: string[]): Promise<Record<string, Doc>> {
+    const out: Record<string, Doc> = {};
+    for (const name of names) {
+      const row = this.sql.one<{ body: string }>(`SELECT body FROM ${table} WHERE name = ?`, name);
+      if (row) out[name] = parse<Doc>(row.body);
+    }
+    return out;
+  }
+
+  async listDocuments(table: "configurations" | "storage_targets"): Promise<Doc[]> {
+    return this.sql
+      .all<{ name: string; body: string; updated_at: string }>(`SELECT name, body, updated_at FROM ${table} ORDER BY name`)
+      .map((r) => ({ ...parse<Doc>(r.body), name: r.name, updated_at: r.updated_at }));
+  }
+
+  async deleteDocument(table: "configurations" | "storage_targets", name: string): Promise<boolean> {
+    return this.sql.run(`DELETE FROM ${table} WHERE name = ?`, name) > 0;
+  }
+
+  // ---- asset index (bytes live in R2) ----
+
+  async putAsset(meta: AssetMeta): Promise<void> {
+    this.sql.run(
+      "INSERT OR REPLACE INTO assets (name, size, content_type, etag, uploaded) VALUES (?, ?, ?, ?, ?)",
+      meta.name,
+      meta.size,
+      meta.content_type,
+      meta.etag,
+      meta.uploaded,
+    );
+  }
+
+  async getAsset(name: string): Promise<AssetMeta | null> {
+    return this.sql.one<AssetMeta & Record<string, SqlStorageValue>>("SELECT * FROM assets WHERE name = ?", name) ?? null;
+  }
+
+  async listAssets(): Promise<AssetMeta[]> {
+    return this.sql.all<AssetMeta & Record<string, SqlStorageValue>>("SELECT * FROM assets ORDER BY name");
+  }
+
+  async deleteAsset(name: string): Promise<boolean> {
+    return this.sql.run("DELETE FROM assets WHERE name = ?", name) > 0;
+  }
+
+  // ---- Idempotency-Key: reserved before anything starts, so two racing repeats start one taskgroup ----
+
+  /** Reserves `key` for `taskId`, or returns the task that already holds it (conflict when the body differs). */
+  async reserveIdempotencyKey(key: string, fingerprint: string, taskId: string): Promise<{ taskId: string; conflict: boolean }> {
+    this.sql.run("DELETE FROM idempotency WHERE created_at < ?", Date.now() - IDEMPOTENCY_TTL_MS);
+    const prior = this.sql.one<{ fingerprint: string; task_id: string }>("SELECT fingerprint, task_id FROM idempotency WHERE key = ?", key);
+    if (prior) return { taskId: prior.task_id, conflict: prior.fingerprint !== fingerprint };
+    this.sql.run("INSERT INTO idempotency (key, fingerprint, task_id, created_at) VALUES (?, ?, ?, ?)", key, fingerprint, taskId, Date.now());
+    return { taskId, conflict: false };
+  }
+
+  /** Frees a reservation whose taskgroup could not be created, so the client can try again. */
+  async releaseIdempotencyKey(key: string, taskId: string): Promise<void> {
+    this.sql.run("DELETE FROM idempotency WHERE key = ? AND task_id = ?", key, taskId);
+  }
+
+  // ---- taskgroup index, kept current by each TaskGroup object ----
+
+  async indexTaskgroup(row: TaskgroupIndexRow): Promise<void> {
+    this.sql.run(
+      `INSERT INTO taskgroups (id, kind, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at`,
+      row.id,
+      row.kind,
+      row.status,
+      row.created_at,
+      row.updated_at,
+    );
+  }
+
+  async hasTaskgroup(id: string): Promise<boolean> {
+    return this.sql.one("SELECT 1 AS x FROM taskgroups WHERE id = ?", id) !== undefined;
+  }
+
+  /** Newest first; the cursor is the last row's `created_at|id`, stable under inserts. */
+  async listTaskgroups(opts: { status?: string; limit: number; cursor?: { created_at: string; id: string } }): Promise<TaskgroupIndexRow[]> {
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (opts.status) {
+      where.push("status = ?");
+      args.push(opts.status);
+    }
+    if (opts.cursor) {
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      args.push(opts.cursor.created_at, opts.cursor.created_at, opts.cursor.id);
+    }
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    return this.sql.all<TaskgroupIndexRow & Record<string, SqlStorageValue>>(
+      `SELECT * FROM taskgroups ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      ...args,
+      opts.limit,
+    );
+  }
+}

@@ -1,0 +1,29 @@
+import type { GroupStatus } from "./taskgroup-model";
+
+export interface StepResultRow extends Record<string, SqlStorageValue> {
+  name: string;
+  state: string;
+  results: string | null;
+  error: string | null;
+}
+
+export interface VccResult {
+  error: boolean;
+  result: unknown;
+  configuration: string;
+}
+
+/**
+ * The final payload VCC task-group users parse (API.md § Callbacks): one entry per
+ * step that ran, in order; a failed step's `result` is its error message.
+ */
+export function vccPayload(status: GroupStatus, taskId: string, steps: StepResultRow[]) {
+  const results: VccResult[] = steps
+    .filter((s) => s.state === "succeeded" || s.state === "failed")
+    .map((s) =>
+      s.state === "succeeded"
+        ? { error: false, result: JSON.parse(s.results ?? "[]"), configuration: s.name }
+        : { error: true, result: s.error ?? "failed", configuration: s.name },
+    );
+  return { status, task_id: taskId, results };
+}

@@ -1,0 +1,308 @@
+import { DurableObject } from "cloudflare:workers";
+import type { StepFile } from "../adapters/types";
+import { describeFailure, type Failure } from "../lib/failures";
+import { DeliveryLog, type NextStep } from "./delivery-log";
+import { json, parse, Sql } from "./sql";
+import { vccPayload, type StepResultRow } from "./results";
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  type AttemptRecord,
+  type ClaimedStep,
+  type DeliveryMessage,
+  type GroupStatus,
+  type PendingDelivery,
+  type StepMessage,
+  type StepOutcome,
+  type StepState,
+  type TaskgroupSpec,
+} from "./taskgroup-model";
+import { DELIVERY_SCHEMA } from "./delivery-log";
+
+const MIGRATIONS = [
+  `CREATE TABLE info (id TEXT PRIMARY KEY, client TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+     spec TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT);
+   CREATE TABLE steps (idx INTEGER PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, token TEXT, deadline INTEGER, results TEXT, error TEXT,
+     output TEXT, started_at TEXT, ended_at TEXT);
+   ${DELIVERY_SCHEMA}`,
+];
+
+interface InfoRow extends Record<string, SqlStorageValue> {
+  id: string;
+  client: string;
+  kind: string;
+  status: GroupStatus;
+  spec: string;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+interface StepRow extends StepResultRow {
+  idx: number;
+  attempts: number;
+  token: string | null;
+  deadline: number | null;
+  output: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+const TERMINAL: GroupStatus[] = ["Succeeded", "Failed", "Cancelled"];
+
+/** One taskgroup: its steps run strictly in order, one queue message at a time, watched by an alarm. */
+export class TaskGroup extends DurableObject<Env> {
+  private readonly sql: Sql;
+  private readonly deliveries: DeliveryLog;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = new Sql(ctx.storage);
+    this.sql.migrate(MIGRATIONS);
+    this.deliveries = new DeliveryLog(this.sql);
+  }
+
+  private info(): InfoRow | undefined {
+    return this.sql.one<InfoRow>("SELECT * FROM info");
+  }
+
+  private spec(): TaskgroupSpec {
+    return parse<TaskgroupSpec>(this.info()!.spec);
+  }
+
+  private steps(): StepRow[] {
+    return this.sql.all<StepRow>("SELECT * FROM steps ORDER BY idx");
+  }
+
+  private step(idx: number): StepRow | undefined {
+    return this.sql.one<StepRow>("SELECT * FROM steps WHERE idx = ?", idx);
+  }
+
+  private get stepTimeoutMs(): number {
+    return Number(this.env.STEP_TIMEOUT_S) * 1000;
+  }
+
+  private get maxAttempts(): number {
+    return Number(this.env.STEP_MAX_ATTEMPTS);
+  }
+
+  /** Stores the submission and queues its first step. Creating twice is a no-op. */
+  async create(spec: TaskgroupSpec): Promise<void> {
+    if (this.info()) return;
+    const now = new Date().toISOString();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.run(
+        "INSERT INTO info (id, client, kind, status, spec, created_at) VALUES (?, ?, ?, 'Queued', ?, ?)",
+        spec.id, spec.client, spec.kind, json(spec), now,
+      );
+      spec.steps.forEach((s, i) => this.sql.run("INSERT INTO steps (idx, name, state) VALUES (?, ?, 'queued')", i, s.name));
+    });
+    await this.index();
+    await this.enqueue(0);
+  }
+
+  /** Hands step `idx` to the consumer holding `token`; null when it must not run (finished, or superseded). */
+  async claimStep(idx: number, token: string): Promise<ClaimedStep | null> {
+    const info = this.info();
+    const row = this.step(idx);
+    if (!info || !row || TERMINAL.includes(info.status) || row.token !== token) return null;
+    if (row.state !== "queued" && row.state !== "running") return null;
+    const now = new Date().toISOString();
+    this.sql.run(
+      "UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?), deadline = ? WHERE idx = ?",
+      now, Date.now() + this.stepTimeoutMs, idx,
+    );
+    if (info.status === "Queued") {
+      this.sql.run("UPDATE info SET status = 'Running', started_at = ?", now);
+      await this.index();
+    }
+    await this.armWatchdog();
+    const group = this.spec();
+    const spec = group.steps[idx]!;
+    const outputOf = (name: string): StepFile => {
+      const earlier = this.sql.one<{ output: string }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", name);
+      return parse<StepFile>(earlier?.output);
+    };
+    const overrideFiles = Object.fromEntries(Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]));
+    const inputFile =
+      spec.input.kind === "data" ? spec.input.file : spec.input.kind === "input" ? outputOf(spec.input.from) : undefined;
+    return { spec, origin: group.origin, attempt: row.attempts + 1, inputFile, overrideFiles };
+  }
+
+  /** Records how a run ended. Returns whether the consumer should retry the same message. */
+  async finishStep(idx: number, token: string, outcome: StepOutcome): Promise<{ retry: boolean }> {
+    const row = this.step(idx);
+    if (!row || row.token !== token || row.state !== "running") return { retry: false };
+    const now = new Date().toISOString();
+    if (outcome.ok) {
+      this.sql.run(
+        "UPDATE steps SET state = 'succeeded', results = ?, output = ?, error = NULL, ended_at = ?, deadline = NULL WHERE idx = ?",
+        json(outcome.results), json(outcome.output), now, idx,
+      );
+      if (idx + 1 < this.steps().length) await this.enqueue(idx + 1);
+      else await this.end("Succeeded");
+      return { retry: false };
+    }
+    if (outcome.retryable && row.attempts < this.maxAttempts) {
+      this.sql.run("UPDATE steps SET state = 'queued', error = ?, deadline = ? WHERE idx = ?", outcome.message, Date.now() + this.stepTimeoutMs, idx);
+      return { retry: true };
+    }
+    await this.failStep(idx, outcome.message);
+    return { retry: false };
+  }
+
+  /** A step whose message was dead-lettered, or that ran out of time, fails the group. */
+  async abandonStep(idx: number, token: string, failure: Failure): Promise<void> {
+    const row = this.step(idx);
+    if (!row || row.token !== token || (row.state !== "queued" && row.state !== "running")) return;
+    await this.failStep(idx, describeFailure(failure).message);
+  }
+
+  private async failStep(idx: number, message: string): Promise<void> {
+    const now = new Date().toISOString();
+    this.sql.run(
+      "UPDATE steps SET state = 'failed', error = ?, ended_at = ?, started_at = COALESCE(started_at, ?), deadline = NULL WHERE idx = ?",
+      message, now, now, idx,
+    );
+    this.sql.run("UPDATE steps SET state = 'skipped', deadline = NULL WHERE idx > ? AND state = 'queued'", idx);
+    await this.end("Failed");
+  }
+
+  /** Watchdog: a step past its deadline (lost message, crashed consumer) is re-queued, or failed once out of attempts. */
+  override async alarm(): Promise<void> {
+    const info = this.info();
+    if (!info || TERMINAL.includes(info.status)) return;
+    for (const row of this.steps()) {
+      if ((row.state !== "queued" && row.state !== "running") || row.deadline === null || row.deadline > Date.now()) continue;
+      if (row.attempts < this.maxAttempts) await this.enqueue(row.idx);
+      else await this.failStep(row.idx, describeFailure({ kind: "timed_out", seconds: this.stepTimeoutMs / 1000 }).message);
+    }
+    await this.armWatchdog();
+  }
+
+  private async armWatchdog(): Promise<void> {
+    const next = this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE deadline IS NOT NULL")?.d;
+    if (next) await this.ctx.storage.setAlarm(next);
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Queues step `idx` under a fresh token: any older message for it is then ignored. */
+  private async enqueue(idx: number): Promise<void> {
+    const info = this.info()!;
+    const token = crypto.randomUUID();
+    this.sql.run("UPDATE steps SET state = 'queued', token = ?, deadline = ? WHERE idx = ?", token, Date.now() + this.stepTimeoutMs, idx);
+    await this.armWatchdog();
+    const msg: StepMessage = { client: info.client, taskgroupId: info.id, step: idx, token };
+    await this.env.STEPS.send(msg);
+  }
+
+  private async end(status: GroupStatus): Promise<void> {
+    this.sql.run("UPDATE info SET status = ?, ended_at = ?", status, new Date().toISOString());
+    await this.armWatchdog();
+    await this.index();
+    const spec = this.spec();
+    if (spec.webhookUrl) {
+      const body = JSON.stringify(vccPayload(status, spec.id, this.steps()));
+      await this.queueDelivery({
+        kind: "webhook_url",
+        url: spec.webhookUrl,
+        method: "POST",
+        headers: [],
+        body,
+        schedule: DEFAULT_RETRY_SCHEDULE,
+      });
+    }
+  }
+
+  private async queueDelivery(d: Parameters<DeliveryLog["add"]>[0]): Promise<void> {
+    const id = this.deliveries.add(d);
+    await this.sendDelivery(id);
+  }
+
+  private async sendDelivery(deliveryId: string): Promise<void> {
+    const info = this.info()!;
+    const msg: DeliveryMessage = { client: info.client, taskgroupId: info.id, deliveryId };
+    await this.env.DELIVERIES.send(msg);
+  }
+
+  async pendingDelivery(id: string): Promise<PendingDelivery | null> {
+    return this.deliveries.pending(id);
+  }
+
+  async recordDeliveryAttempt(id: string, attempt: AttemptRecord): Promise<NextStep> {
+    return this.deliveries.record(id, attempt);
+  }
+
+  /** A delivery the queue dead-lettered (its consumer kept crashing) is marked dead, never left pending. */
+  async deadLetterDelivery(id: string): Promise<void> {
+    this.deliveries.finish(id, "dead");
+  }
+
+  async hasDelivery(id: string): Promise<boolean> {
+    return this.deliveries.list().some((d) => d.id === id);
+  }
+
+  async redeliver(id: string): Promise<boolean> {
+    if (!this.deliveries.reopen(id)) return false;
+    await this.sendDelivery(id);
+    return true;
+  }
+
+  private async index(): Promise<void> {
+    const info = this.info()!;
+    const stub = this.env.CLIENTS.get(this.env.CLIENTS.idFromName(info.client));
+    await stub.indexTaskgroup({
+      id: info.id,
+      kind: info.kind,
+      status: info.status,
+      created_at: info.created_at,
+      updated_at: new Date().toISOString(),
+    });
+  }
+
+  /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */
+  async view() {
+    const info = this.info();
+    if (!info) return null;
+    const spec = this.spec();
+    const steps = this.steps();
+    return {
+      task_id: info.id,
+      kind: info.kind,
+      status: info.status,
+      created_at: info.created_at,
+      started_at: info.started_at,
+      ended_at: info.ended_at,
+      content_id: spec.contentId ?? null,
+      workflow: spec.workflow ?? null,
+      custom_data: spec.customData ?? null,
+      steps: steps.map((s) => {
+        const output = parse<StepFile | null>(s.output);
+        return {
+          configuration: s.name,
+          state: s.state as StepState,
+          attempts: s.attempts,
+          started_at: s.started_at,
+          ended_at: s.ended_at,
+          result: parse<unknown>(s.results),
+          error: s.error,
+          output: output && {
+            file_name: output.file_name,
+            content_type: output.content_type,
+            size: output.size,
+            url: `${spec.origin}/api/taskgroup/${info.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(output.file_name)}`,
+          },
+        };
+      }),
+      results: TERMINAL.includes(info.status) ? vccPayload(info.status, info.id, steps).results : null,
+      deliveries: this.deliveries.list(),
+    };
+  }
+
+  /** The R2 key of a step's output file, if `fileName` is what that step produced. */
+  async outputKey(stepName: string, fileName: string): Promise<string | null> {
+    const row = this.sql.one<{ output: string | null }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", stepName);
+    const out = parse<StepFile | null>(row?.output);
+    return out && out.file_name === fileName ? out.key : null;
+  }
+}

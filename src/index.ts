@@ -1,0 +1,8 @@
+import { app } from "./app";
+import { queue } from "./queues";
+
+export { ClientStore } from "./durable/client-store";
+export { Directory } from "./durable/directory";
+export { TaskGroup } from "./durable/task-group";
+
+export default { fetch: app.fetch, queue } satisfies ExportedHandler<Env>;

@@ -1,0 +1,65 @@
+/**
+ * Why a step failed, as data. The queue consumer decides retry-or-fail from
+ * `retryable`; users see only `message`; internal detail goes to the log.
+ */
+export type Failure =
+  | { kind: "storage_rejected"; fileName: string; bucket: string; code: string; detail: string }
+  | { kind: "storage_unavailable"; fileName: string; bucket: string; detail: string }
+  | { kind: "storage_target_missing"; name: string }
+  | { kind: "asset_missing"; param: string; name: string }
+  | { kind: "input_missing"; fileName: string }
+  | { kind: "input_fetch_failed"; url: string; detail: string; retryable: boolean }
+  | { kind: "input_too_large"; limitMb: number }
+  | { kind: "timed_out"; seconds: number }
+  | { kind: "dead_lettered" }
+  | { kind: "internal"; reference: string };
+
+export class StepError extends Error {
+  constructor(readonly failure: Failure) {
+    super(describeFailure(failure).message);
+    this.name = "StepError";
+  }
+}
+
+export function describeFailure(f: Failure): { message: string; retryable: boolean } {
+  switch (f.kind) {
+    case "storage_rejected":
+      return {
+        message: `Failed to upload ${f.fileName} to bucket ${f.bucket}: ${f.code}: ${f.detail}`,
+        retryable: false,
+      };
+    case "storage_unavailable":
+      return {
+        message: `Failed to upload ${f.fileName} to bucket ${f.bucket}: storage unavailable (${f.detail})`,
+        retryable: true,
+      };
+    case "storage_target_missing":
+      return { message: `Storage target '${f.name}' does not exist.`, retryable: false };
+    case "asset_missing":
+      return { message: `Asset '${f.name}' named by '${f.param}' does not exist.`, retryable: false };
+    case "input_missing":
+      return { message: `The input file '${f.fileName}' is no longer stored.`, retryable: false };
+    case "input_fetch_failed":
+      return { message: `Could not fetch the input from ${f.url}: ${f.detail}`, retryable: f.retryable };
+    case "input_too_large":
+      return { message: `The input is larger than the ${f.limitMb} MB limit.`, retryable: false };
+    case "timed_out":
+      return { message: `The step did not finish within ${f.seconds} s.`, retryable: false };
+    case "dead_lettered":
+      return { message: "The step could not be run: its queue message was dead-lettered.", retryable: false };
+    case "internal":
+      return { message: `Internal error while running the step (reference ${f.reference}).`, retryable: true };
+    default: {
+      const unreachable: never = f;
+      throw new Error(`unhandled failure ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** Turns anything thrown by an adapter into a Failure, logging what users must not see. */
+export function toFailure(err: unknown): Failure {
+  if (err instanceof StepError) return err.failure;
+  const reference = crypto.randomUUID();
+  console.error(JSON.stringify({ msg: "step threw", reference, error: String(err), stack: (err as Error)?.stack }));
+  return { kind: "internal", reference };
+}

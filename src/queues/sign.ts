@@ -1,0 +1,15 @@
+import { Webhook } from "standardwebhooks";
+import type { SigningSecrets } from "../durable/client-store";
+
+/**
+ * Standard Webhooks headers for one attempt. During a secret rotation both
+ * signatures go out, space-separated, so receivers on either secret verify.
+ */
+export function signatureHeaders(secrets: SigningSecrets, msgId: string, body: string, at = new Date()): Record<string, string> {
+  const keys = secrets.previous ? [secrets.current, secrets.previous] : [secrets.current];
+  return {
+    "webhook-id": msgId,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": keys.map((k) => new Webhook(k).sign(msgId, at, body)).join(" "),
+  };
+}

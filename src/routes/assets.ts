@@ -1,0 +1,105 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { r2Keys } from "../durable/taskgroup-model";
+import { ApiError, notFound } from "../lib/errors";
+import { clientStore } from "../lib/stubs";
+import { checkDeclaredLength, maxUploadBytes, mediaType, readForm, tooLarge } from "../lib/uploads";
+import { errorResponses } from "../schemas/common";
+import { router } from "./app-env";
+
+export const assetName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "use 1-128 characters: letters, digits, '.', '_' and '-', no slashes");
+
+const assetView = z
+  .object({ name: z.string(), size: z.number(), content_type: z.string(), etag: z.string(), uploaded: z.string() })
+  .openapi("Asset");
+
+export const assets = router();
+const params = z.object({ name: assetName });
+const binary = { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } };
+
+assets.openapi(
+  createRoute({
+    method: "put",
+    path: "/api/assets/{name}",
+    tags: ["assets"],
+    description: "The file as the raw body, or as the multipart field `file`.",
+    request: { params, body: { content: binary } },
+    responses: {
+      201: { description: "Stored", content: { "application/json": { schema: assetView } } },
+      ...errorResponses,
+      413: errorResponses[400],
+    },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const client = c.get("client");
+    const declared = checkDeclaredLength(c.req.raw, c.env);
+    let body: ReadableStream | Blob | ArrayBuffer;
+    let contentType = mediaType(c.req.raw) || "application/octet-stream";
+    if (contentType === "multipart/form-data") {
+      const file = (await readForm(c.req.raw)).get("file");
+      if (!(file instanceof File)) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
+      body = file;
+      contentType = file.type || "application/octet-stream";
+    } else if (declared !== null && c.req.raw.body) {
+      body = c.req.raw.body; // streamed straight into R2: never held in memory
+    } else {
+      body = await c.req.arrayBuffer();
+    }
+    const size = body instanceof Blob ? body.size : body instanceof ArrayBuffer ? body.byteLength : declared!;
+    if (size > maxUploadBytes(c.env)) throw tooLarge(c.env);
+    if (size === 0) throw new ApiError(400, "empty_file", "The asset is empty.");
+    const obj = await c.env.FILES.put(r2Keys.asset(client, name), body, { httpMetadata: { contentType } });
+    const meta = { name, size: obj.size, content_type: contentType, etag: obj.etag, uploaded: obj.uploaded.toISOString() };
+    await clientStore(c.env, client).putAsset(meta);
+    return c.json(meta, 201);
+  },
+);
+
+assets.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/assets",
+    tags: ["assets"],
+    responses: { 200: { description: "All assets", content: { "application/json": { schema: z.object({ assets: z.array(assetView) }) } } }, ...errorResponses },
+  }),
+  async (c) => c.json({ assets: await clientStore(c.env, c.get("client")).listAssets() }, 200),
+);
+
+assets.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/assets/{name}",
+    tags: ["assets"],
+    request: { params },
+    responses: { 200: { description: "The bytes", content: binary }, ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const client = c.get("client");
+    const meta = await clientStore(c.env, client).getAsset(name);
+    const obj = meta && (await c.env.FILES.get(r2Keys.asset(client, name)));
+    if (!obj) throw notFound("Asset", name);
+    return new Response(obj.body, {
+      headers: { "content-type": meta.content_type, "content-length": String(obj.size), etag: obj.httpEtag },
+    }) as never;
+  },
+);
+
+assets.openapi(
+  createRoute({
+    method: "delete",
+    path: "/api/assets/{name}",
+    tags: ["assets"],
+    request: { params },
+    responses: { 204: { description: "Deleted" }, ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const client = c.get("client");
+    if (!(await clientStore(c.env, client).deleteAsset(name))) throw notFound("Asset", name);
+    await c.env.FILES.delete(r2Keys.asset(client, name));
+    return c.body(null, 204);
+  },
+);

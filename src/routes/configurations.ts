@@ -1,0 +1,71 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { notFound } from "../lib/errors";
+import { clientStore } from "../lib/stubs";
+import { errorResponses, resourceName } from "../schemas/common";
+import { chainOf, configurationInput, configurationView, validateChain, type ConfigurationInput } from "../schemas/configuration";
+import { router } from "./app-env";
+
+export const configurations = router();
+const params = z.object({ name: resourceName });
+const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
+
+configurations.openapi(
+  createRoute({
+    method: "put",
+    path: "/api/configurations/{name}",
+    tags: ["configurations"],
+    request: { params, body: { required: true, content: { "application/json": { schema: configurationInput } } } },
+    responses: { 200: ok("Replaced", configurationView), 201: ok("Created", configurationView), ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    validateChain(chainOf(body), `configuration '${name}'`);
+    const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument("configurations", name, body);
+    return c.json({ name, ...body, updated_at }, created ? 201 : 200);
+  },
+);
+
+configurations.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/configurations",
+    tags: ["configurations"],
+    responses: { 200: ok("All configurations", z.object({ configurations: z.array(configurationView) })), ...errorResponses },
+  }),
+  async (c) => {
+    const docs = (await clientStore(c.env, c.get("client")).listDocuments("configurations")) as Record<string, unknown>[];
+    return c.json({ configurations: docs }, 200);
+  },
+);
+
+configurations.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/configurations/{name}",
+    tags: ["configurations"],
+    request: { params },
+    responses: { 200: ok("The configuration", configurationView), ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const doc = (await clientStore(c.env, c.get("client")).getDocument("configurations", name)) as Record<string, unknown> | null;
+    if (!doc) throw notFound("Configuration", name);
+    return c.json({ name, ...doc }, 200);
+  },
+);
+
+configurations.openapi(
+  createRoute({
+    method: "delete",
+    path: "/api/configurations/{name}",
+    tags: ["configurations"],
+    request: { params },
+    responses: { 204: { description: "Deleted" }, ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    if (!(await clientStore(c.env, c.get("client")).deleteDocument("configurations", name))) throw notFound("Configuration", name);
+    return c.body(null, 204);
+  },
+);

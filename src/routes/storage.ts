@@ -1,0 +1,90 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { badRequest, notFound } from "../lib/errors";
+import { sealTarget, viewTarget, type SealedTarget } from "../lib/storage-targets";
+import { clientStore } from "../lib/stubs";
+import { errorResponses, resourceName } from "../schemas/common";
+import { storageInput, storageView, type StorageTarget } from "../schemas/storage";
+import { router } from "./app-env";
+import type { Context } from "hono";
+import type { AppEnv } from "./app-env";
+
+export const storage = router();
+const params = z.object({ name: resourceName });
+const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
+
+async function save(c: Context<AppEnv>, target: StorageTarget) {
+  const sealed = await sealTarget(c.env.SECRETS_KEY, target);
+  const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument("storage_targets", target.name, sealed);
+  return c.json(await viewTarget(c.env.SECRETS_KEY, { ...sealed, updated_at }), created ? 201 : 200);
+}
+
+storage.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/storage",
+    tags: ["storage"],
+    request: { body: { required: true, content: { "application/json": { schema: storageInput } } } },
+    responses: { 200: ok("Replaced", storageView), 201: ok("Created", storageView), ...errorResponses },
+  }),
+  async (c) => save(c, c.req.valid("json")) as never,
+);
+
+storage.openapi(
+  createRoute({
+    method: "put",
+    path: "/api/storage/{name}",
+    tags: ["storage"],
+    request: { params, body: { required: true, content: { "application/json": { schema: storageInput.partial({ name: true }) } } } },
+    responses: { 200: ok("Replaced", storageView), 201: ok("Created", storageView), ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    if (body.name !== undefined && body.name !== name) throw badRequest("name_mismatch", `The body names '${body.name}' but the path names '${name}'.`);
+    return save(c, { ...body, name }) as never;
+  },
+);
+
+storage.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/storage",
+    tags: ["storage"],
+    responses: { 200: ok("All storage targets, secrets masked", z.object({ storage: z.array(storageView) })), ...errorResponses },
+  }),
+  async (c) => {
+    const docs = (await clientStore(c.env, c.get("client")).listDocuments("storage_targets")) as (SealedTarget & { updated_at: string })[];
+    return c.json({ storage: await Promise.all(docs.map((d) => viewTarget(c.env.SECRETS_KEY, d))) }, 200);
+  },
+);
+
+storage.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/storage/{name}",
+    tags: ["storage"],
+    request: { params },
+    responses: { 200: ok("The storage target, secrets masked", storageView), ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const doc = await clientStore(c.env, c.get("client")).getDocument("storage_targets", name);
+    if (!doc) throw notFound("Storage target", name);
+    return c.json(await viewTarget(c.env.SECRETS_KEY, doc as SealedTarget & { updated_at: string }), 200);
+  },
+);
+
+storage.openapi(
+  createRoute({
+    method: "delete",
+    path: "/api/storage/{name}",
+    tags: ["storage"],
+    request: { params },
+    responses: { 204: { description: "Deleted" }, ...errorResponses },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    if (!(await clientStore(c.env, c.get("client")).deleteDocument("storage_targets", name))) throw notFound("Storage target", name);
+    return c.body(null, 204);
+  },
+);

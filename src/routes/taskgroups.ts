@@ -1,0 +1,129 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError, notFound } from "../lib/errors";
+import { clientStore, taskGroup } from "../lib/stubs";
+import { errorResponses, resourceName } from "../schemas/common";
+import { router } from "./app-env";
+import type { Context } from "hono";
+import type { AppEnv } from "./app-env";
+
+const STATUSES = ["Queued", "Running", "Succeeded", "Failed", "Cancelled"] as const;
+const idParam = z.object({ id: z.uuid({ message: "a task id is a UUID" }) });
+const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
+
+const taskgroupView = z
+  .object({
+    task_id: z.string(),
+    kind: z.enum(["task", "taskgroup"]),
+    status: z.enum(STATUSES),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    steps: z.array(z.object({ configuration: z.string(), state: z.string(), attempts: z.number(), result: z.unknown(), error: z.string().nullable() }).passthrough()),
+    results: z.array(z.object({ error: z.boolean(), result: z.unknown(), configuration: z.string() })).nullable(),
+    deliveries: z.array(z.object({ id: z.string(), state: z.string(), attempts: z.array(z.unknown()) }).passthrough()),
+  })
+  .passthrough()
+  .openapi("Taskgroup");
+
+/** The taskgroup's object, after checking it belongs to the signed-in client: anything else is a 404. */
+async function ownedGroup(c: Context<AppEnv>, id: string) {
+  const client = c.get("client");
+  if (!(await clientStore(c.env, client).hasTaskgroup(id))) throw notFound("Taskgroup", id);
+  return taskGroup(c.env, client, id);
+}
+
+export const taskgroups = router();
+
+for (const kind of ["taskgroup", "task"] as const) {
+  taskgroups.openapi(
+    createRoute({ method: "get", path: `/api/${kind}/{id}`, tags: [kind], request: { params: idParam }, responses: { 200: ok("Status, steps and deliveries", taskgroupView), ...errorResponses } }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const view = await (await ownedGroup(c, id)).view();
+      if (!view) throw notFound("Taskgroup", id);
+      return c.json(view, 200);
+    },
+  );
+}
+
+const cursorCodec = {
+  encode: (row: { created_at: string; id: string }) => btoa(`${row.created_at}|${row.id}`).replace(/=+$/, ""),
+  decode(cursor: string) {
+    try {
+      const [created_at, id] = atob(cursor).split("|");
+      if (created_at && id) return { created_at, id };
+    } catch {
+      /* fall through to the 400 */
+    }
+    throw new ApiError(400, "invalid_cursor", "cursor is not one this API returned.");
+  },
+};
+
+taskgroups.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/taskgroup",
+    tags: ["taskgroup"],
+    request: {
+      query: z.object({
+        status: z.enum(STATUSES).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().max(200).optional(),
+      }),
+    },
+    responses: {
+      200: ok("The client's taskgroups, newest first", z.object({ taskgroups: z.array(z.object({ task_id: z.string(), kind: z.string(), status: z.string(), created_at: z.string(), updated_at: z.string() })), next_cursor: z.string().nullable() })),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { status, limit, cursor } = c.req.valid("query");
+    const rows = await clientStore(c.env, c.get("client")).listTaskgroups({ status, limit: limit + 1, cursor: cursor ? cursorCodec.decode(cursor) : undefined });
+    const page = rows.slice(0, limit);
+    return c.json(
+      {
+        taskgroups: page.map(({ id, ...r }) => ({ task_id: id, ...r })),
+        next_cursor: rows.length > limit ? cursorCodec.encode(page[page.length - 1]!) : null,
+      },
+      200,
+    );
+  },
+);
+
+taskgroups.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/taskgroup/{id}/outputs/{step}/{file_name}",
+    tags: ["taskgroup"],
+    request: { params: idParam.extend({ step: resourceName, file_name: z.string().min(1).max(255) }) },
+    responses: { 200: { description: "The output file", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } }, ...errorResponses },
+  }),
+  async (c) => {
+    const { id, step, file_name } = c.req.valid("param");
+    const key = await (await ownedGroup(c, id)).outputKey(step, file_name);
+    const obj = key && (await c.env.FILES.get(key));
+    if (!obj) throw notFound("Output", `${step}/${file_name}`);
+    const headers = new Headers({ "content-length": String(obj.size), etag: obj.httpEtag });
+    obj.writeHttpMetadata(headers);
+    return new Response(obj.body, { headers }) as never;
+  },
+);
+
+taskgroups.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/taskgroup/{id}/deliveries/{delivery_id}/redeliver",
+    tags: ["taskgroup"],
+    request: { params: idParam.extend({ delivery_id: z.string().regex(/^msg_[0-9a-f]{32}$/) }) },
+    responses: { 202: ok("Queued again, with the same webhook-id", z.object({ delivery_id: z.string(), state: z.literal("pending") })), ...errorResponses, 409: errorResponses[400] },
+  }),
+  async (c) => {
+    const { id, delivery_id } = c.req.valid("param");
+    const group = await ownedGroup(c, id);
+    if (!(await group.redeliver(delivery_id))) {
+      if (!(await group.hasDelivery(delivery_id))) throw notFound("Delivery", delivery_id);
+      throw new ApiError(409, "delivery_pending", "This delivery is still being attempted.");
+    }
+    return c.json({ delivery_id, state: "pending" as const }, 202);
+  },
+);

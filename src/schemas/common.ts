@@ -1,0 +1,22 @@
+import { z } from "@hono/zod-openapi";
+
+/** Names of configurations, storage targets and clients. */
+export const resourceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use 1-64 characters: a-z, 0-9, '_' and '-', starting with a letter or digit");
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi("Error");
+
+export const errorResponses = {
+  400: { description: "Bad input", content: { "application/json": { schema: errorSchema } } },
+  401: { description: "Missing or wrong credentials", content: { "application/json": { schema: errorSchema } } },
+  404: { description: "Not found", content: { "application/json": { schema: errorSchema } } },
+} as const;

@@ -1,0 +1,32 @@
+/** Starts the real peers the Worker talks to in tests: an S3 server that checks SigV4, and a webhook receiver. */
+import S3rver from "@20minutes/s3rver";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startReceiver } from "./support/receiver";
+
+export const S3_ACCESS_KEY = "S3RVER";
+export const S3_SECRET_KEY = "S3RVER";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    s3Endpoint: string;
+    receiverUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const directory = mkdtempSync(join(tmpdir(), "cascade-s3-"));
+  const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: "media" }, { name: "archive" }] });
+  const { port: s3Port } = (await s3.run()) as { port: number };
+  const receiver = await startReceiver();
+  project.provide("s3Endpoint", `http://127.0.0.1:${s3Port}`);
+  project.provide("receiverUrl", `http://127.0.0.1:${receiver.port}`);
+  return async () => {
+    receiver.server.closeAllConnections();
+    await new Promise((r) => receiver.server.close(r));
+    await s3.close();
+    rmSync(directory, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * A real webhook receiver on 127.0.0.1 for tests. Each "sink" has its client's
+ * secret and a scripted list of answers; every request is verified with the
+ * `standardwebhooks` library and recorded, verified or not.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+
+export interface SinkAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  /** Never answer (the sender's timeout must fire). */
+  hang?: boolean;
+}
+
+export interface Received {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+  verified: boolean;
+  verifyError: string | null;
+  answered: number | null;
+  at: number;
+}
+
+interface Sink {
+  secret: string;
+  script: SinkAnswer[];
+  received: Received[];
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function startReceiver(): Promise<{ server: Server; port: number }> {
+  const sinks = new Map<string, Sink>();
+  let next = 0;
+  const hanging = new Set<ServerResponse>();
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const body = await readBody(req);
+    const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(data));
+    };
+    if (req.method === "POST" && url.pathname === "/sinks") {
+      const { secret, script = [] } = JSON.parse(body) as { secret: string; script?: SinkAnswer[] };
+      const id = `s${++next}`;
+      sinks.set(id, { secret, script, received: [] });
+      return send(201, { id });
+    }
+    const m = /^\/sinks\/(s\d+)(\/log)?$/.exec(url.pathname);
+    const sink = m && sinks.get(m[1]!);
+    if (!sink) return send(404, { error: "no such sink" });
+    if (m![2]) return send(200, sink.received);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    let verified = false;
+    let verifyError: string | null = null;
+    try {
+      new Webhook(sink.secret).verify(body, headers);
+      verified = true;
+    } catch (err) {
+      verifyError = String((err as Error).message);
+    }
+    const answer = sink.script[sink.received.length] ?? { status: 200 };
+    sink.received.push({
+      method: req.method ?? "",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+      verified,
+      verifyError,
+      answered: answer.hang ? null : answer.status,
+      at: Date.now(),
+    });
+    if (answer.hang) {
+      hanging.add(res);
+      return;
+    }
+    send(answer.status, { ok: answer.status < 300 }, answer.headers);
+  });
+  server.on("close", () => hanging.forEach((r) => r.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
