@@ -128,10 +128,10 @@ export function applyExtras(names: string[], index: number, chain: ChainLink[], 
   for (const [key, value] of Object.entries(extras)) {
     if (key.endsWith("_override")) {
       const param = key.slice(0, -"_override".length);
-      const links = merged.filter((l) => assetParams(l.adapter).includes(param));
-      if (links.length === 0) throw badRequest("invalid_override", `${step}_extras.${key}: '${param}' is not an asset parameter of this configuration.`);
       if (typeof value !== "string") throw badRequest("invalid_override", `${step}_extras.${key} must name an earlier configuration.`);
       requireEarlier(names, index, value, `${step}_extras.${key}`);
+      const links = merged.filter((l) => assetParams(l.adapter).includes(param));
+      if (links.length === 0) throw badRequest("invalid_override", `${step}_extras.${key}: '${param}' is not an asset parameter (*_file_name) of this configuration.`);
       overrides[param] = value;
       // The schema still sees a name; at run time the override's file is used in its place.
       for (const l of links) l.params[param] = `${value}.output`;

@@ -32,19 +32,21 @@ interface Sink {
   received: Received[];
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export async function startReceiver(): Promise<{ server: Server; port: number }> {
   const sinks = new Map<string, Sink>();
+  const files = new Map<string, Buffer>();
   let next = 0;
   const hanging = new Set<ServerResponse>();
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const body = await readBody(req);
+    const raw = await readBody(req);
+    const body = raw.toString("utf8");
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(data));
@@ -54,6 +56,18 @@ export async function startReceiver(): Promise<{ server: Server; port: number }>
       const id = `s${++next}`;
       sinks.set(id, { secret, script, received: [] });
       return send(201, { id });
+    }
+    // Plain files for `{cfg}_url` inputs: PUT stores, GET serves.
+    const f = /^\/files\/([\w.-]+)$/.exec(url.pathname);
+    if (f && req.method === "PUT") {
+      files.set(f[1]!, raw);
+      return send(201, { ok: true });
+    }
+    if (f && req.method === "GET") {
+      const data = files.get(f[1]!);
+      if (!data) return send(404, { error: "no such file" });
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(data.length) });
+      return res.end(data);
     }
     const m = /^\/sinks\/(s\d+)(\/log)?$/.exec(url.pathname);
     const sink = m && sinks.get(m[1]!);
