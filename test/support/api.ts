@@ -91,7 +91,7 @@ export async function waitForEnd(c: TestClient, id: string, timeoutMs = 30_000):
 }
 
 /** Receiver sinks: a real HTTP endpoint that verifies Standard Webhooks signatures with the client's secret. */
-export async function newSink(secret: string, script: { status: number; headers?: Record<string, string>; hang?: boolean }[] = []) {
+export async function newSink(secret: string, script: { status: number; headers?: Record<string, string>; hang?: boolean; delayMs?: number }[] = []) {
   const res = await fetch(`${inject("receiverUrl")}/sinks`, { method: "POST", body: JSON.stringify({ secret, script }) });
   const { id } = (await res.json()) as { id: string };
   const url = `${inject("receiverUrl")}/sinks/${id}`;

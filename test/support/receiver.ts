@@ -12,6 +12,8 @@ export interface SinkAnswer {
   headers?: Record<string, string>;
   /** Never answer (the sender's timeout must fire). */
   hang?: boolean;
+  /** Answer only after this long. */
+  delayMs?: number;
 }
 
 export interface Received {
@@ -98,6 +100,7 @@ export async function startReceiver(): Promise<{ server: Server; port: number }>
       hanging.add(res);
       return;
     }
+    if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     send(answer.status, { ok: answer.status < 300 }, answer.headers);
   });
   server.on("close", () => hanging.forEach((r) => r.destroy()));
