@@ -14,7 +14,7 @@ describe("authentication", () => {
   it("refuses a wrong key, a malformed key and a client header that does not match the key", async () => {
     const c = await newClient();
     const wrong = c.key.slice(0, -4) + (c.key.endsWith("0000") ? "1111" : "0000");
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { authorization: `Bearer ${wrong}` },
       { authorization: "Bearer not-a-key" },
       { client: "someone-else", "api-key": c.key },
@@ -28,7 +28,7 @@ describe("authentication", () => {
 
   it("accepts both header styles", async () => {
     const c = await newClient();
-    for (const headers of [{ authorization: `Bearer ${c.key}` }, { client: c.name, "api-key": c.key }]) {
+    for (const headers of <Record<string, string>[]>[{ authorization: `Bearer ${c.key}` }, { client: c.name, "api-key": c.key }]) {
       const { status, body } = await apiJson("/api/client", { headers });
       expect(status).toBe(200);
       expect(body).toEqual({ client: c.name, webhook_secret: c.secret });

@@ -6,15 +6,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startReceiver } from "./support/receiver";
 
-export const S3_ACCESS_KEY = "S3RVER";
-export const S3_SECRET_KEY = "S3RVER";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    s3Endpoint: string;
-    receiverUrl: string;
-  }
-}
+// s3rver's built-in account is S3RVER / S3RVER; storage targets in tests use it.
 
 export default async function setup(project: TestProject) {
   const directory = mkdtempSync(join(tmpdir(), "cascade-s3-"));

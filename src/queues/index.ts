@@ -4,7 +4,7 @@ import { consumeDeadSteps, consumeSteps } from "./steps";
 import { taskGroup } from "../lib/stubs";
 
 /** One queue handler for the Worker; queues are told apart by name so prefixed deployments work. */
-export async function queue(batch: MessageBatch, env: Env): Promise<void> {
+export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   const name = batch.queue;
   if (name.endsWith("-steps")) return consumeSteps(batch as MessageBatch<StepMessage>, env);
   if (name.endsWith("-steps-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, env);

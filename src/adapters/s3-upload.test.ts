@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { renderKey } from "./s3-upload";
+import { objectUrl, xmlField } from "./s3-client";
+
+describe("renderKey", () => {
+  it("fills the default template and drops the slash an empty prefix would leave", () => {
+    const v = { prefix: "xpkit/vcc", timestamp: "1700000000000", file_name: "a.mp4", task_id: "t", configuration: "c" };
+    expect(renderKey("{prefix}/{timestamp}_{file_name}", v)).toBe("xpkit/vcc/1700000000000_a.mp4");
+    expect(renderKey("{prefix}/{timestamp}_{file_name}", { ...v, prefix: "" })).toBe("1700000000000_a.mp4");
+    expect(renderKey("{prefix}//{configuration}/{file_name}", v)).toBe("xpkit/vcc/c/a.mp4");
+  });
+
+  it("leaves unknown placeholders as written, so a typo is visible in the key", () => {
+    expect(renderKey("{nope}/{file_name}", { file_name: "a" })).toBe("{nope}/a");
+  });
+});
+
+describe("objectUrl", () => {
+  it("is path-style for custom endpoints and virtual-hosted for AWS", () => {
+    expect(objectUrl({ endpoint: "http://127.0.0.1:9000/", bucket: "b", region: "x" }, "p/a b.txt")).toBe("http://127.0.0.1:9000/b/p/a%20b.txt");
+    expect(objectUrl({ bucket: "b", region: "eu-west-1" }, "k")).toBe("https://b.s3.eu-west-1.amazonaws.com/k");
+  });
+});
+
+describe("xmlField", () => {
+  it("reads S3 error fields and unescapes entities", () => {
+    const xml = "<Error><Code>InvalidAccessKeyId</Code><Message>The key &quot;X&quot; &amp; more</Message></Error>";
+    expect(xmlField(xml, "Code")).toBe("InvalidAccessKeyId");
+    expect(xmlField(xml, "Message")).toBe('The key "X" & more');
+    expect(xmlField(xml, "UploadId")).toBeUndefined();
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { describeFailure, StepError, toFailure, type Failure } from "./failures";
+
+describe("describeFailure", () => {
+  it("names the file, bucket, S3 code and message of a rejected upload, and does not retry it", () => {
+    const f: Failure = { kind: "storage_rejected", fileName: "v.png", bucket: "abc", code: "InvalidAccessKeyId", detail: "The AWS Access Key Id you provided does not exist." };
+    expect(describeFailure(f)).toEqual({
+      message: "Failed to upload v.png to bucket abc: InvalidAccessKeyId: The AWS Access Key Id you provided does not exist.",
+      retryable: false,
+    });
+  });
+
+  it("retries passing trouble only", () => {
+    expect(describeFailure({ kind: "storage_unavailable", fileName: "a", bucket: "b", detail: "503" }).retryable).toBe(true);
+    expect(describeFailure({ kind: "input_fetch_failed", url: "u", detail: "HTTP 404", retryable: false }).retryable).toBe(false);
+    expect(describeFailure({ kind: "timed_out", seconds: 9 }).retryable).toBe(false);
+  });
+});
+
+describe("toFailure", () => {
+  it("keeps a StepError's reason and hides anything else behind a reference", () => {
+    expect(toFailure(new StepError({ kind: "dead_lettered" }))).toEqual({ kind: "dead_lettered" });
+    const f = toFailure(new TypeError("secret internal detail"));
+    expect(f.kind).toBe("internal");
+    expect(describeFailure(f).message).not.toContain("secret internal detail");
+  });
+});
