@@ -40,7 +40,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startReceiver(): Promise<{ server: Server; port: number }> {
+export async function startReceiver(): Promise<{ server: Server; port: number; url: string }> {
   const sinks = new Map<string, Sink>();
   const files = new Map<string, Buffer>();
   let next = 0;
@@ -105,5 +105,6 @@ export async function startReceiver(): Promise<{ server: Server; port: number }>
   });
   server.on("close", () => hanging.forEach((r) => r.destroy()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as AddressInfo).port };
+  const port = (server.address() as AddressInfo).port;
+  return { server, port, url: `http://127.0.0.1:${port}` };
 }

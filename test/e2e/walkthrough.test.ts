@@ -1,0 +1,121 @@
+/**
+ * Black-box: the engine as a user runs it (`npm run dev`, i.e. `wrangler dev` plus the local S3),
+ * driven with curl and fetch exactly as the README walk-through does.
+ */
+import { AwsClient } from "aws4fetch";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startReceiver } from "../support/receiver";
+
+const PORT = 18787;
+const S3_PORT = 14568;
+const BASE = `http://127.0.0.1:${PORT}`;
+const DEMO_KEY = /DEMO_API_KEY=(.+)/.exec(readFileSync(".dev.vars", "utf8"))![1]!.trim();
+const auth = { authorization: `Bearer ${DEMO_KEY}` };
+
+let dev: ChildProcess;
+let work: string;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+async function waitUntilUp(): Promise<void> {
+  const until = Date.now() + 90_000;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) return;
+    } catch {
+      /* not yet listening */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("wrangler dev did not come up");
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
+  dev = spawn("node", ["scripts/dev.mjs", "--persist-to", join(work, "state")], {
+    env: { ...process.env, PORT: String(PORT), S3_PORT: String(S3_PORT) },
+    stdio: "ignore",
+    detached: true,
+  });
+  receiver = await startReceiver();
+  await waitUntilUp();
+}, 120_000);
+
+afterAll(async () => {
+  if (dev?.pid) process.kill(-dev.pid, "SIGTERM");
+  receiver?.server.closeAllConnections();
+  await new Promise((r) => receiver?.server.close(r));
+  rmSync(work, { recursive: true, force: true });
+});
+
+const json = (method: string, body: unknown) => ({ method, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("README walk-through against wrangler dev", () => {
+  it("runs the seed-shaped taskgroup end to end: curl multipart in, S3 object and verified webhook out", async () => {
+    expect((await fetch(`${BASE}/healthz`)).status).toBe(200);
+    const client = (await (await fetch(`${BASE}/api/client`, { headers: auth })).json()) as { client: string; webhook_secret: string };
+    expect(client.client).toBe("demo");
+
+    const storage = await fetch(`${BASE}/api/storage`, json("POST", {
+      name: "demo-uploads", type: "s3", region: "us-east-1", endpoint: `http://127.0.0.1:${S3_PORT}`,
+      bucket: "demo", prefix: "walkthrough", access_key_id: "S3RVER", secret_access_key: "S3RVER",
+    }));
+    expect(storage.status).toBe(201);
+    expect(((await storage.json()) as any).secret_access_key).toBe("****");
+    expect((await fetch(`${BASE}/api/configurations/tg-upload`, json("PUT", { adapter: "s3-upload", params: { storage: "demo-uploads" } }))).status).toBeLessThan(300);
+    expect((await fetch(`${BASE}/api/configurations/tg-s3-upload`, json("PUT", { adapter: "s3-upload", params: { storage: "demo-uploads", key_template: "{prefix}/final/{file_name}" } }))).status).toBeLessThan(300);
+
+    const sink = (await (await fetch(`${receiver.url}/sinks`, { method: "POST", body: JSON.stringify({ secret: client.webhook_secret }) })).json()) as { id: string };
+    const hook = `${receiver.url}/sinks/${sink.id}`;
+    const input = join(work, "voucher.png");
+    const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 251));
+    writeFileSync(input, bytes);
+
+    const out = execFileSync("curl", [
+      "-sS", "-X", "POST", `${BASE}/api/taskgroup/`,
+      "-H", `Authorization: Bearer ${DEMO_KEY}`,
+      "-F", 'configuration_names=["tg-upload","tg-s3-upload"]',
+      "-F", `tg-upload_data=@${input}`,
+      "-F", "tg-s3-upload_input=tg-upload",
+      "-F", `webhook_url=${hook}`,
+    ]).toString();
+    const accepted = JSON.parse(out);
+    expect(accepted).toMatchObject({ status: "Queued", status_url: `${BASE}/api/taskgroup/${accepted.task_id}` });
+
+    let view: any;
+    const until = Date.now() + 60_000;
+    do {
+      await new Promise((r) => setTimeout(r, 250));
+      view = await (await fetch(accepted.status_url, { headers: auth })).json();
+    } while (!["Succeeded", "Failed"].includes(view.status) && Date.now() < until);
+    expect(view.status, JSON.stringify(view)).toBe("Succeeded");
+    expect(view.results[1].result[0].file_key).toBe("walkthrough/final/voucher.png");
+
+    const s3 = new AwsClient({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER", service: "s3", region: "us-east-1" });
+    const stored = Buffer.from(await (await s3.fetch(`http://127.0.0.1:${S3_PORT}/demo/walkthrough/final/voucher.png`)).arrayBuffer());
+    expect(stored.equals(bytes)).toBe(true);
+
+    let log: any[] = [];
+    const hookUntil = Date.now() + 30_000;
+    while (log.length === 0 && Date.now() < hookUntil) {
+      await new Promise((r) => setTimeout(r, 250));
+      log = (await (await fetch(`${hook}/log`)).json()) as any[];
+    }
+    expect(log).toHaveLength(1);
+    expect(log[0].verified, log[0].verifyError).toBe(true);
+    expect(JSON.parse(log[0].body)).toEqual({ status: "Succeeded", task_id: accepted.task_id, results: view.results });
+  });
+
+  it("answers bad input with JSON errors, never a 500", async () => {
+    const none = await fetch(`${BASE}/api/configurations`);
+    expect(none.status).toBe(401);
+    const bad = await fetch(`${BASE}/api/taskgroup/`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.code).toBe("malformed_json");
+    const openapi = await fetch(`${BASE}/openapi.json`);
+    expect(((await openapi.json()) as any).paths["/api/taskgroup"]).toBeDefined();
+  });
+});
