@@ -15,6 +15,9 @@ const MIGRATIONS = [
    CREATE TABLE taskgroups (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
      created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
    CREATE INDEX taskgroups_by_created ON taskgroups (created_at DESC, id DESC);
+   CREATE TABLE deliveries (id TEXT PRIMARY KEY, task_id TEXT NOT NULL, kind TEXT NOT NULL, event TEXT NOT NULL,
+     url TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, ended_at TEXT);
+   CREATE INDEX deliveries_by_state ON deliveries (state, ended_at DESC);
    CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, task_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
@@ -38,6 +41,17 @@ export interface TaskgroupIndexRow {
   status: string;
   created_at: string;
   updated_at: string;
+}
+
+export interface DeliveryIndexRow {
+  id: string;
+  task_id: string;
+  kind: string;
+  event: string;
+  url: string;
+  state: string;
+  attempts: number;
+  ended_at: string | null;
 }
 
 export interface SigningSecrets {
@@ -188,6 +202,23 @@ export class ClientStore extends DurableObject<Env> {
   /** Frees a reservation whose taskgroup could not be created, so the client can try again. */
   async releaseIdempotencyKey(key: string, taskId: string): Promise<void> {
     this.sql.run("DELETE FROM idempotency WHERE key = ? AND task_id = ?", key, taskId);
+  }
+
+  // ---- delivery index: finished deliveries, so dead letters can be listed across taskgroups ----
+
+  async indexDelivery(d: DeliveryIndexRow): Promise<void> {
+    this.sql.run(
+      "INSERT OR REPLACE INTO deliveries (id, task_id, kind, event, url, state, attempts, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      d.id, d.task_id, d.kind, d.event, d.url, d.state, d.attempts, d.ended_at,
+    );
+  }
+
+  async listDeliveries(state: string, limit: number): Promise<DeliveryIndexRow[]> {
+    return this.sql.all<DeliveryIndexRow & Record<string, SqlStorageValue>>(
+      "SELECT * FROM deliveries WHERE state = ? ORDER BY ended_at DESC LIMIT ?",
+      state,
+      limit,
+    );
   }
 
   // ---- taskgroup index, kept current by each TaskGroup object ----

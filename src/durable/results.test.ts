@@ -4,7 +4,7 @@ import { vccPayload } from "./results";
 describe("vccPayload", () => {
   it("lists the steps that ran, in order; a failed step's result is its message", () => {
     const steps = [
-      { name: "tg-image-compositor", state: "succeeded", results: '[{"success":true}]', error: null },
+      { name: "tg-image-compositor", state: "succeeded", results: [{ success: true }], error: null },
       { name: "tg-s3-upload", state: "failed", results: null, error: "Failed to upload x InvalidAccessKeyId" },
       { name: "tg-later", state: "skipped", results: null, error: null },
     ];

@@ -1,9 +1,10 @@
 import type { GroupStatus } from "./taskgroup-model";
 
-export interface StepResultRow extends Record<string, SqlStorageValue> {
+export interface StepResult {
   name: string;
   state: string;
-  results: string | null;
+  /** The adapters' results, parsed. */
+  results: unknown;
   error: string | null;
 }
 
@@ -17,12 +18,12 @@ export interface VccResult {
  * The final payload VCC task-group users parse (API.md § Callbacks): one entry per
  * step that ran, in order; a failed step's `result` is its error message.
  */
-export function vccPayload(status: GroupStatus, taskId: string, steps: StepResultRow[]) {
+export function vccPayload(status: GroupStatus, taskId: string, steps: StepResult[]) {
   const results: VccResult[] = steps
     .filter((s) => s.state === "succeeded" || s.state === "failed")
     .map((s) =>
       s.state === "succeeded"
-        ? { error: false, result: JSON.parse(s.results ?? "[]"), configuration: s.name }
+        ? { error: false, result: s.results ?? [], configuration: s.name }
         : { error: true, result: s.error ?? "failed", configuration: s.name },
     );
   return { status, task_id: taskId, results };

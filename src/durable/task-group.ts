@@ -1,28 +1,29 @@
 import { DurableObject } from "cloudflare:workers";
 import type { StepFile } from "../adapters/types";
 import { describeFailure, type Failure } from "../lib/failures";
-import { DeliveryLog, type NextStep } from "./delivery-log";
+import { scheduleOf } from "../schemas/callbacks";
+import type { GroupEvent, GroupSnapshot } from "./callback-formats";
+import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
+import { DELIVERY_SCHEMA, DeliveryLog, type DeliveryEnded, type NewDelivery, type NextStep } from "./delivery-log";
+import { vccPayload } from "./results";
 import { json, parse, Sql } from "./sql";
-import { vccPayload, type StepResultRow } from "./results";
-import {
-  DEFAULT_RETRY_SCHEDULE,
-  type AttemptRecord,
-  type ClaimedStep,
-  type DeliveryMessage,
-  type GroupStatus,
-  type PendingDelivery,
-  type StepMessage,
-  type StepOutcome,
-  type StepState,
-  type TaskgroupSpec,
+import type {
+  AttemptRecord,
+  ClaimedStep,
+  DeliveryMessage,
+  GroupStatus,
+  PendingDelivery,
+  StepMessage,
+  StepOutcome,
+  StepState,
+  TaskgroupSpec,
 } from "./taskgroup-model";
-import { DELIVERY_SCHEMA } from "./delivery-log";
 
 const MIGRATIONS = [
   `CREATE TABLE info (id TEXT PRIMARY KEY, client TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
      spec TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT);
    CREATE TABLE steps (idx INTEGER PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0, token TEXT, deadline INTEGER, results TEXT, error TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0, token TEXT, deadline INTEGER, progress INTEGER, results TEXT, error TEXT,
      output TEXT, started_at TEXT, ended_at TEXT);
    ${DELIVERY_SCHEMA}`,
 ];
@@ -38,17 +39,23 @@ interface InfoRow extends Record<string, SqlStorageValue> {
   ended_at: string | null;
 }
 
-interface StepRow extends StepResultRow {
+interface StepRow extends Record<string, SqlStorageValue> {
   idx: number;
+  name: string;
+  state: StepState;
   attempts: number;
   token: string | null;
   deadline: number | null;
+  progress: number | null;
+  results: string | null;
+  error: string | null;
   output: string | null;
   started_at: string | null;
   ended_at: string | null;
 }
 
 const TERMINAL: GroupStatus[] = ["Succeeded", "Failed", "Cancelled"];
+const ACTIVE = (s: StepState) => s === "queued" || s === "running";
 
 /** One taskgroup: its steps run strictly in order, one queue message at a time, watched by an alarm. */
 export class TaskGroup extends DurableObject<Env> {
@@ -105,8 +112,7 @@ export class TaskGroup extends DurableObject<Env> {
   async claimStep(idx: number, token: string): Promise<ClaimedStep | null> {
     const info = this.info();
     const row = this.step(idx);
-    if (!info || !row || TERMINAL.includes(info.status) || row.token !== token) return null;
-    if (row.state !== "queued" && row.state !== "running") return null;
+    if (!info || !row || TERMINAL.includes(info.status) || row.token !== token || !ACTIVE(row.state)) return null;
     const now = new Date().toISOString();
     this.sql.run(
       "UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?), deadline = ? WHERE idx = ?",
@@ -117,6 +123,7 @@ export class TaskGroup extends DurableObject<Env> {
       await this.index();
     }
     await this.armWatchdog();
+    if (row.attempts === 0) await this.emit({ type: "task.started", step: idx });
     const group = this.spec();
     const spec = group.steps[idx]!;
     const outputOf = (name: string): StepFile => {
@@ -129,16 +136,26 @@ export class TaskGroup extends DurableObject<Env> {
     return { spec, origin: group.origin, attempt: row.attempts + 1, inputFile, overrideFiles };
   }
 
+  /** Progress of a running step in percent; callbacks hear of it in 10 % steps. */
+  async reportProgress(idx: number, token: string, percent: number): Promise<void> {
+    const row = this.step(idx);
+    if (!row || row.token !== token || row.state !== "running") return;
+    const p = Math.max(0, Math.min(100, Math.floor(percent)));
+    if (row.progress !== null && p <= row.progress) return;
+    this.sql.run("UPDATE steps SET progress = ? WHERE idx = ?", p, idx);
+    if (Math.floor(p / 10) > Math.floor((row.progress ?? 0) / 10)) await this.emit({ type: "task.progress", step: idx, progress: p });
+  }
+
   /** Records how a run ended. Returns whether the consumer should retry the same message. */
   async finishStep(idx: number, token: string, outcome: StepOutcome): Promise<{ retry: boolean }> {
     const row = this.step(idx);
     if (!row || row.token !== token || row.state !== "running") return { retry: false };
-    const now = new Date().toISOString();
     if (outcome.ok) {
       this.sql.run(
-        "UPDATE steps SET state = 'succeeded', results = ?, output = ?, error = NULL, ended_at = ?, deadline = NULL WHERE idx = ?",
-        json(outcome.results), json(outcome.output), now, idx,
+        "UPDATE steps SET state = 'succeeded', results = ?, output = ?, error = NULL, progress = 100, ended_at = ?, deadline = NULL WHERE idx = ?",
+        json(outcome.results), json(outcome.output), new Date().toISOString(), idx,
       );
+      await this.emit({ type: "task.succeeded", step: idx });
       if (idx + 1 < this.steps().length) await this.enqueue(idx + 1);
       else await this.end("Succeeded");
       return { retry: false };
@@ -151,10 +168,10 @@ export class TaskGroup extends DurableObject<Env> {
     return { retry: false };
   }
 
-  /** A step whose message was dead-lettered, or that ran out of time, fails the group. */
+  /** A step whose message was dead-lettered fails the group. */
   async abandonStep(idx: number, token: string, failure: Failure): Promise<void> {
     const row = this.step(idx);
-    if (!row || row.token !== token || (row.state !== "queued" && row.state !== "running")) return;
+    if (!row || row.token !== token || !ACTIVE(row.state)) return;
     await this.failStep(idx, describeFailure(failure).message);
   }
 
@@ -165,6 +182,7 @@ export class TaskGroup extends DurableObject<Env> {
       message, now, now, idx,
     );
     this.sql.run("UPDATE steps SET state = 'skipped', deadline = NULL WHERE idx > ? AND state = 'queued'", idx);
+    await this.emit({ type: "task.failed", step: idx });
     await this.end("Failed");
   }
 
@@ -173,7 +191,7 @@ export class TaskGroup extends DurableObject<Env> {
     const info = this.info();
     if (!info || TERMINAL.includes(info.status)) return;
     for (const row of this.steps()) {
-      if ((row.state !== "queued" && row.state !== "running") || row.deadline === null || row.deadline > Date.now()) continue;
+      if (!ACTIVE(row.state) || row.deadline === null || row.deadline > Date.now()) continue;
       if (row.attempts < this.maxAttempts) await this.enqueue(row.idx);
       else await this.failStep(row.idx, describeFailure({ kind: "timed_out", seconds: this.stepTimeoutMs / 1000 }).message);
     }
@@ -200,23 +218,56 @@ export class TaskGroup extends DurableObject<Env> {
     this.sql.run("UPDATE info SET status = ?, ended_at = ?", status, new Date().toISOString());
     await this.armWatchdog();
     await this.index();
-    const spec = this.spec();
-    if (spec.webhookUrl) {
-      const body = JSON.stringify(vccPayload(status, spec.id, this.steps()));
-      await this.queueDelivery({
-        kind: "webhook_url",
-        url: spec.webhookUrl,
-        method: "POST",
-        headers: [],
-        body,
-        schedule: DEFAULT_RETRY_SCHEDULE,
-      });
+    await this.emit({ type: "job.ended" });
+    await this.notifyStorageTargets();
+  }
+
+  // ---- callbacks ----
+
+  private snapshot(): GroupSnapshot {
+    const info = this.info()!;
+    return {
+      id: info.id,
+      status: info.status,
+      spec: this.spec(),
+      created_at: info.created_at,
+      started_at: info.started_at,
+      ended_at: info.ended_at,
+      steps: this.steps().map((s) => ({
+        name: s.name,
+        state: s.state,
+        attempts: s.attempts,
+        results: parse<unknown>(s.results),
+        error: s.error,
+        output: parse<StepFile | null>(s.output),
+        started_at: s.started_at,
+        ended_at: s.ended_at,
+      })),
+    };
+  }
+
+  private async emit(event: GroupEvent): Promise<void> {
+    for (const d of planDeliveries(event, this.snapshot())) await this.queueDelivery(d);
+  }
+
+  /** Each storage target this group uploaded to, that has a `notify` URL, gets the AuroraCloud body. */
+  private async notifyStorageTargets(): Promise<void> {
+    const snap = this.snapshot();
+    const targets = uploadTargets(snap);
+    if (targets.size === 0) return;
+    const docs = (await this.clientStore().getDocuments("storage_targets", [...targets.keys()])) as Record<
+      string,
+      { notify?: string; notify_retry?: { attempts: number; interval_s: number } }
+    >;
+    for (const [name, steps] of targets) {
+      const doc = docs[name];
+      if (doc?.notify) await this.queueDelivery(notifyDelivery(snap, name, doc.notify, steps, doc.notify_retry && scheduleOf(doc.notify_retry)));
     }
   }
 
-  private async queueDelivery(d: Parameters<DeliveryLog["add"]>[0]): Promise<void> {
-    const id = this.deliveries.add(d);
-    await this.sendDelivery(id);
+  private async queueDelivery(d: NewDelivery): Promise<void> {
+    const { id, sendNow } = this.deliveries.add(d);
+    if (sendNow) await this.sendDelivery(id);
   }
 
   private async sendDelivery(deliveryId: string): Promise<void> {
@@ -225,33 +276,44 @@ export class TaskGroup extends DurableObject<Env> {
     await this.env.DELIVERIES.send(msg);
   }
 
+  private async deliveryEnded(ended: DeliveryEnded | null): Promise<void> {
+    if (!ended) return;
+    if (ended.next) await this.sendDelivery(ended.next);
+    const summary = this.deliveries.summary(ended.id);
+    if (summary) await this.clientStore().indexDelivery({ ...summary, task_id: this.info()!.id });
+  }
+
   async pendingDelivery(id: string): Promise<PendingDelivery | null> {
     return this.deliveries.pending(id);
   }
 
   async recordDeliveryAttempt(id: string, attempt: AttemptRecord): Promise<NextStep> {
-    return this.deliveries.record(id, attempt);
+    const { next, ended } = this.deliveries.record(id, attempt);
+    await this.deliveryEnded(ended);
+    return next;
   }
 
   /** A delivery the queue dead-lettered (its consumer kept crashing) is marked dead, never left pending. */
   async deadLetterDelivery(id: string): Promise<void> {
-    this.deliveries.finish(id, "dead");
+    await this.deliveryEnded(this.deliveries.finish(id, "dead"));
   }
 
-  async hasDelivery(id: string): Promise<boolean> {
-    return this.deliveries.list().some((d) => d.id === id);
-  }
-
-  async redeliver(id: string): Promise<boolean> {
-    if (!this.deliveries.reopen(id)) return false;
+  /** Sends a dead delivery again with the same id: "sent", "not_found" or "not_dead". */
+  async redeliver(id: string): Promise<"sent" | "not_found" | "not_dead"> {
+    const state = this.deliveries.state(id);
+    if (state === null) return "not_found";
+    if (!this.deliveries.reopen(id)) return "not_dead";
     await this.sendDelivery(id);
-    return true;
+    return "sent";
+  }
+
+  private clientStore() {
+    return this.env.CLIENTS.get(this.env.CLIENTS.idFromName(this.info()!.client));
   }
 
   private async index(): Promise<void> {
     const info = this.info()!;
-    const stub = this.env.CLIENTS.get(this.env.CLIENTS.idFromName(info.client));
-    await stub.indexTaskgroup({
+    await this.clientStore().indexTaskgroup({
       id: info.id,
       kind: info.kind,
       status: info.status,
@@ -262,39 +324,36 @@ export class TaskGroup extends DurableObject<Env> {
 
   /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */
   async view() {
-    const info = this.info();
-    if (!info) return null;
-    const spec = this.spec();
-    const steps = this.steps();
+    if (!this.info()) return null;
+    const snap = this.snapshot();
+    const progress = this.steps().map((s) => s.progress);
     return {
-      task_id: info.id,
-      kind: info.kind,
-      status: info.status,
-      created_at: info.created_at,
-      started_at: info.started_at,
-      ended_at: info.ended_at,
-      content_id: spec.contentId ?? null,
-      workflow: spec.workflow ?? null,
-      custom_data: spec.customData ?? null,
-      steps: steps.map((s) => {
-        const output = parse<StepFile | null>(s.output);
-        return {
-          configuration: s.name,
-          state: s.state as StepState,
-          attempts: s.attempts,
-          started_at: s.started_at,
-          ended_at: s.ended_at,
-          result: parse<unknown>(s.results),
-          error: s.error,
-          output: output && {
-            file_name: output.file_name,
-            content_type: output.content_type,
-            size: output.size,
-            url: `${spec.origin}/api/taskgroup/${info.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(output.file_name)}`,
-          },
-        };
-      }),
-      results: TERMINAL.includes(info.status) ? vccPayload(info.status, info.id, steps).results : null,
+      task_id: snap.id,
+      kind: snap.spec.kind,
+      status: snap.status,
+      created_at: snap.created_at,
+      started_at: snap.started_at,
+      ended_at: snap.ended_at,
+      content_id: snap.spec.contentId ?? null,
+      workflow: snap.spec.workflow ?? null,
+      custom_data: (snap.spec.customData ?? null) as string | number | boolean | object | null,
+      steps: snap.steps.map((s, i) => ({
+        configuration: s.name,
+        state: s.state,
+        attempts: s.attempts,
+        progress: progress[i] ?? null,
+        started_at: s.started_at,
+        ended_at: s.ended_at,
+        result: (s.results ?? null) as object | null,
+        error: s.error,
+        output: s.output && {
+          file_name: s.output.file_name,
+          content_type: s.output.content_type,
+          size: s.output.size,
+          url: `${snap.spec.origin}/api/taskgroup/${snap.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(s.output.file_name)}`,
+        },
+      })),
+      results: TERMINAL.includes(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
       deliveries: this.deliveries.list(),
     };
   }

@@ -1,4 +1,5 @@
 import type { StepFile } from "../adapters/types";
+import type { CallbackSpec } from "../schemas/callbacks";
 
 /** What a submission asked for, fixed at trigger time so later edits to configurations change nothing. */
 export interface TaskgroupSpec {
@@ -7,6 +8,7 @@ export interface TaskgroupSpec {
   kind: "task" | "taskgroup";
   steps: StepSpec[];
   webhookUrl?: string;
+  callbacks: CallbackSpec[];
   contentId?: string;
   customData?: unknown;
   workflow?: string;
@@ -68,14 +70,19 @@ export interface DeliveryMessage {
 /** One HTTP request to make, as the delivery consumer needs it. */
 export interface PendingDelivery {
   id: string;
+  /** Order of this message among the taskgroup's deliveries; sent as the `cascade-sequence` header. */
+  seq: number;
   url: string;
   method: "POST" | "PUT" | "GET";
-  headers: [string, string][];
+  /** Name/value pairs (arrays, as RPC carries them). */
+  headers: string[][];
   body: string;
   attempt: number;
 }
 
 export interface AttemptRecord {
+  /** A 2xx answer, or an email handed to the send_email binding. */
+  ok: boolean;
   at: string;
   status: number | null;
   latency_ms: number;

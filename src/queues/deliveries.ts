@@ -1,12 +1,15 @@
-import type { AttemptRecord, DeliveryMessage } from "../durable/taskgroup-model";
+import type { AttemptRecord, DeliveryMessage, PendingDelivery } from "../durable/taskgroup-model";
 import { clientStore, taskGroup } from "../lib/stubs";
+import { sendEmail } from "./email";
 import { signatureHeaders } from "./sign";
 
 const TIMEOUT_MS = 10_000;
 const RESPONSE_KEEP_BYTES = 1024;
 
-/** Consumes the deliveries queue: one signed attempt per message, then ack or retry with the schedule's delay. */
-export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+type DeliveryEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "EMAIL" | "EMAIL_FROM">;
+
+/** Consumes the deliveries queue: one attempt per message, then ack, or retry after the schedule's delay. */
+export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: DeliveryEnv): Promise<void> {
   await Promise.all(
     batch.messages.map(async (msg) => {
       const { client, taskgroupId, deliveryId } = msg.body;
@@ -14,8 +17,9 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
       try {
         const pending = await stub.pendingDelivery(deliveryId);
         if (!pending) return msg.ack();
-        const secrets = await clientStore(env, client).signingSecrets();
-        const attempt = await attemptDelivery(pending.url, pending.method, pending.headers as [string, string][], pending.body, signatureHeaders(secrets, pending.id, pending.body));
+        const attempt = pending.url.startsWith("mailto:")
+          ? await sendEmail(env, pending)
+          : await attemptDelivery(pending, await clientStore(env, client).signingSecrets());
         const next = await stub.recordDeliveryAttempt(deliveryId, attempt);
         if (next.action === "retry") msg.retry({ delaySeconds: next.delaySeconds });
         else msg.ack();
@@ -27,29 +31,26 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
   );
 }
 
-export async function attemptDelivery(
-  url: string,
-  method: "POST" | "PUT" | "GET",
-  custom: [string, string][],
-  body: string,
-  signature: Record<string, string>,
-): Promise<AttemptRecord> {
-  const headers = new Headers(custom);
-  for (const [k, v] of Object.entries(signature)) headers.set(k, v);
-  if (method !== "GET") headers.set("content-type", "application/json");
+/** One signed HTTP attempt; never throws: a timeout or network error is a failed attempt. */
+export async function attemptDelivery(d: PendingDelivery, secrets: Parameters<typeof signatureHeaders>[0]): Promise<AttemptRecord> {
+  const headers = new Headers(d.headers.map(([k, v]) => [k!, v!] as [string, string]));
+  for (const [k, v] of Object.entries(signatureHeaders(secrets, d.id, d.body))) headers.set(k, v);
+  if (d.method !== "GET") headers.set("content-type", "application/json");
   headers.set("user-agent", "Cascade-Webhooks/1");
+  headers.set("cascade-sequence", String(d.seq));
   const at = new Date();
   const started = Date.now();
   try {
-    const res = await fetch(url, {
-      method,
+    const res = await fetch(d.url, {
+      method: d.method,
       headers,
-      body: method === "GET" ? undefined : body,
+      body: d.method === "GET" ? undefined : d.body,
       redirect: "manual",
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     const response = await readPrefix(res, RESPONSE_KEEP_BYTES);
     return {
+      ok: res.status >= 200 && res.status < 300,
       at: at.toISOString(),
       status: res.status,
       latency_ms: Date.now() - started,
@@ -61,6 +62,7 @@ export async function attemptDelivery(
     const e = err as Error;
     const timedOut = e?.name === "TimeoutError" || e?.name === "AbortError";
     return {
+      ok: false,
       at: at.toISOString(),
       status: null,
       latency_ms: Date.now() - started,

@@ -119,11 +119,26 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, delivery_id } = c.req.valid("param");
-    const group = await ownedGroup(c, id);
-    if (!(await group.redeliver(delivery_id))) {
-      if (!(await group.hasDelivery(delivery_id))) throw notFound("Delivery", delivery_id);
-      throw new ApiError(409, "delivery_pending", "This delivery is still being attempted.");
-    }
+    const outcome = await (await ownedGroup(c, id)).redeliver(delivery_id);
+    if (outcome === "not_found") throw notFound("Delivery", delivery_id);
+    if (outcome === "not_dead") throw new ApiError(409, "delivery_not_dead", "Only a dead-lettered delivery can be redelivered; this one is still pending or already succeeded.");
     return c.json({ delivery_id, state: "pending" as const }, 202);
+  },
+);
+
+taskgroups.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/deliveries",
+    tags: ["deliveries"],
+    request: { query: z.object({ state: z.enum(["dead", "succeeded"]).default("dead"), limit: z.coerce.number().int().min(1).max(100).default(50) }) },
+    responses: {
+      200: ok("Finished deliveries across the client's taskgroups, newest first", z.object({ deliveries: z.array(z.object({ id: z.string(), task_id: z.string(), kind: z.string(), event: z.string(), url: z.string(), state: z.string(), attempts: z.number(), ended_at: z.string().nullable() })) })),
+      ...errorResponses,
+    },
+  }),
+  async (c) => {
+    const { state, limit } = c.req.valid("query");
+    return c.json({ deliveries: await clientStore(c.env, c.get("client")).listDeliveries(state, limit) }, 200);
   },
 );

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { validateChain, chainOf, type ConfigurationInput } from "../schemas/configuration";
 import { applyExtras, readSubmission, taskToGroupFields, type FieldValue, type Submission } from "../schemas/submission";
 import { r2Keys, type StepSpec, type TaskgroupSpec } from "../durable/taskgroup-model";
-import { checkOutboundUrl } from "../lib/callback-url";
+import { checkOutboundUrl } from "../lib/outbound-url";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
@@ -11,6 +11,7 @@ import { checkDeclaredLength, maxUploadBytes, mediaType, readForm, tooLarge } fr
 import { errorResponses } from "../schemas/common";
 import { isDev, router, type AppEnv } from "./app-env";
 import { assetParams } from "../adapters";
+import { readCallbacks } from "../schemas/callbacks";
 
 const accepted = z
   .object({ task_id: z.uuid(), status: z.literal("Queued"), status_url: z.url() })
@@ -81,6 +82,7 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     kind,
     steps,
     webhookUrl: sub.webhookUrl === undefined ? undefined : checkOutboundUrl(sub.webhookUrl, "webhook_url", dev),
+    callbacks: sub.callbacks === undefined ? [] : readCallbacks(sub.callbacks, dev),
     contentId: sub.contentId,
     customData: sub.customData,
     workflow: sub.workflow,

@@ -25,6 +25,8 @@ export interface Submission {
   contentId?: string;
   customData?: unknown;
   workflow?: string;
+  /** The raw `callbacks` field, validated with the outbound-URL rules by the route. */
+  callbacks?: unknown;
 }
 
 const unprocessable = (code: string, message: string) => new ApiError(422, code, message);
@@ -107,6 +109,7 @@ export function readSubmission(fields: Map<string, FieldValue>): Submission {
     contentId: text("content_id"),
     workflow: text("workflow"),
     customData: fields.get("custom_data"),
+    callbacks: fields.get("callbacks"),
   };
 }
 

@@ -1,0 +1,187 @@
+import type { StepFile } from "../adapters/types";
+import type { CallbackFormat } from "../schemas/callbacks";
+import { vccPayload } from "./results";
+import type { GroupStatus, StepInput, TaskgroupSpec } from "./taskgroup-model";
+
+/** What happened, as callbacks see it. */
+export type GroupEvent =
+  | { type: "task.started" | "task.succeeded" | "task.failed"; step: number }
+  | { type: "task.progress"; step: number; progress: number }
+  | { type: "job.ended" };
+
+export interface StepSnapshot {
+  name: string;
+  state: string;
+  attempts: number;
+  results: unknown;
+  error: string | null;
+  output: StepFile | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+/** The taskgroup at the moment of an event: every renderer reads only this. */
+export interface GroupSnapshot {
+  id: string;
+  status: GroupStatus;
+  spec: TaskgroupSpec;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  steps: StepSnapshot[];
+}
+
+export interface Rendered {
+  body: string;
+  /** Sent as query parameters instead of a body when the callback's method is GET. */
+  query: Record<string, string>;
+}
+
+const seconds = (from: string | null, to: string | null) =>
+  from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 10) / 100 : null;
+
+const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
+  s.output ? `${snap.spec.origin}/api/taskgroup/${snap.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(s.output.file_name)}` : null;
+
+function describeInput(input: StepInput): string {
+  if (input.kind === "url") return input.url;
+  if (input.kind === "data") return input.file.file_name;
+  return `output of ${input.from}`;
+}
+
+/** Where a step's result ended up: an uploaded object's URL when it uploaded, else its download URL. */
+function deliveredUrl(snap: GroupSnapshot, s: StepSnapshot): string | null {
+  const results = Array.isArray(s.results) ? (s.results as Record<string, unknown>[]) : [];
+  const uploaded = [...results].reverse().find((r) => typeof r?.url === "string" && "bucket_name" in r);
+  return (uploaded?.url as string | undefined) ?? outputUrl(snap, s);
+}
+
+const ran = (snap: GroupSnapshot) => snap.steps.filter((s) => s.state === "succeeded" || s.state === "failed");
+
+function taskMessage(event: GroupEvent, s: StepSnapshot): string {
+  switch (event.type) {
+    case "task.started":
+      return `${s.name} started`;
+    case "task.succeeded":
+      return `${s.name} succeeded`;
+    case "task.failed":
+      return s.error ?? `${s.name} failed`;
+    case "task.progress":
+      return `${s.name} ${event.progress}%`;
+    case "job.ended":
+      return "";
+  }
+}
+
+/** Vualto's task engine: task events while it runs, the job body at the end. */
+function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
+  const { spec } = snap;
+  if (event.type === "job.ended") {
+    const body = {
+      job_id: snap.id,
+      task_id: snap.id,
+      status: snap.status,
+      workflow: spec.workflow ?? null,
+      content_id: spec.contentId ?? null,
+      custom_data: spec.customData ?? null,
+      start_date: snap.started_at ?? snap.created_at,
+      end_date: snap.ended_at,
+      results: vccPayload(snap.status, snap.id, snap.steps).results,
+    };
+    return { body: JSON.stringify(body), query: { status: snap.status, end_date: snap.ended_at ?? "", job_id: snap.id } };
+  }
+  const step = snap.steps[event.step]!;
+  const body: Record<string, unknown> = {
+    job_id: snap.id,
+    task_id: snap.id,
+    task_name: step.name,
+    workflow: spec.workflow ?? null,
+    event: event.type,
+    content_id: spec.contentId ?? null,
+    message: taskMessage(event, step),
+  };
+  if (event.type === "task.progress") body.progress = event.progress;
+  return { body: JSON.stringify(body), query: { job_id: snap.id, task_name: step.name, event: event.type } };
+}
+
+/** VCC task groups: `{status, task_id, results}`, the same at every event. */
+function vcc(_event: GroupEvent, snap: GroupSnapshot): Rendered {
+  return { body: JSON.stringify(vccPayload(snap.status, snap.id, snap.steps)), query: { status: snap.status, task_id: snap.id } };
+}
+
+/** LightFlow: one asset-centred body; GET carries `status` and `endDate`. */
+function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
+  const last = [...snap.steps].reverse().find((s) => s.state === "succeeded");
+  const first = snap.spec.steps[0]!;
+  const thumbnail = [...snap.steps].reverse().find((s) => s.output?.content_type.startsWith("image/"));
+  const body = {
+    uuid: snap.id,
+    assetName: snap.spec.contentId ?? (first.input.kind === "data" ? first.input.file.file_name : describeInput(first.input)),
+    inputUrl: first.input.kind === "url" ? first.input.url : null,
+    startDate: snap.started_at,
+    endDate: snap.ended_at,
+    status: snap.status,
+    metadata: snap.spec.customData ?? null,
+    duration: seconds(snap.started_at, snap.ended_at),
+    assetUrl: last ? deliveredUrl(snap, last) : null,
+    thumbnail: thumbnail ? outputUrl(snap, thumbnail) : null,
+  };
+  return { body: JSON.stringify(body), query: { status: snap.status, endDate: snap.ended_at ?? "" } };
+}
+
+/** AuroraCloud's notify body; `only` narrows `data` to some steps (a storage target's uploads). */
+export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (step: StepSnapshot, index: number) => boolean) {
+  const steps = ran(snap).filter((s) => !only || only(s, snap.steps.indexOf(s)));
+  const failed = steps.some((s) => s.state === "failed") || snap.status === "Failed" || snap.status === "Cancelled";
+  return {
+    code: failed ? 1 : 0,
+    msg: failed ? "failed" : snap.status === "Succeeded" ? "succeeded" : snap.status.toLowerCase(),
+    callback_url: callbackUrl,
+    data: steps.map((s) => {
+      const spec = snap.spec.steps.find((x) => x.name === s.name)!;
+      const media = (Array.isArray(s.results) ? s.results : []).find((r: any) => typeof r?.duration === "number") as { duration?: number } | undefined;
+      return {
+        task_id: snap.id,
+        input: describeInput(spec.input),
+        output: s.state === "succeeded" ? deliveredUrl(snap, s) : null,
+        format: s.output?.file_name.split(".").pop()?.toLowerCase() ?? null,
+        status: s.state,
+        duration: media?.duration ?? null,
+        spend_time: seconds(s.started_at, s.ended_at),
+        error_code: s.state === "failed" ? 1 : 0,
+        error_msg: s.state === "failed" ? (s.error ?? "failed") : "",
+      };
+    }),
+  };
+}
+
+function aurora(_event: GroupEvent, snap: GroupSnapshot, callbackUrl: string): Rendered {
+  return { body: JSON.stringify(auroraBody(snap, callbackUrl)), query: { status: snap.status, task_id: snap.id } };
+}
+
+/** One renderer per format, chosen here and nowhere else. */
+export function render(format: CallbackFormat, event: GroupEvent, snap: GroupSnapshot, callbackUrl: string): Rendered {
+  switch (format) {
+    case "job":
+      return job(event, snap);
+    case "vcc":
+      return vcc(event, snap);
+    case "lightflow":
+      return lightflow(event, snap);
+    case "aurora":
+      return aurora(event, snap, callbackUrl);
+  }
+}
+
+/** The plain-text and HTML summary a `mailto:` callback sends. */
+export function emailSummary(event: GroupEvent, snap: GroupSnapshot): { subject: string; text: string; html: string } {
+  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  const headline = event.type === "job.ended" ? snap.status : `${snap.steps[event.step]!.name}: ${event.type}`;
+  const lines = snap.steps.map((s) => `${s.name}: ${s.state}${s.error ? ` (${s.error})` : ""}`);
+  const url = `${snap.spec.origin}/api/taskgroup/${snap.id}`;
+  return {
+    subject: `Cascade taskgroup ${snap.id}: ${headline}`,
+    text: [`Taskgroup ${snap.id}: ${snap.status}`, "", ...lines, "", url].join("\n"),
+    html: `<p>Taskgroup <code>${snap.id}</code>: <strong>${esc(snap.status)}</strong></p><ul>${lines.map((l) => `<li>${esc(l)}</li>`).join("")}</ul><p><a href="${esc(url)}">${esc(url)}</a></p>`,
+  };
+}

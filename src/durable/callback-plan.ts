@@ -1,0 +1,76 @@
+import type { CallbackSpec } from "../schemas/callbacks";
+import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./callback-formats";
+import type { NewDelivery } from "./delivery-log";
+import { vccPayload } from "./results";
+import { DEFAULT_RETRY_SCHEDULE } from "./taskgroup-model";
+
+/** Storage notify retries when the target sets no `notify_retry`: 3 times, 5 s apart (API.md). */
+export const NOTIFY_SCHEDULE = [5, 5, 5];
+
+function wants(cb: CallbackSpec, event: GroupEvent, snap: GroupSnapshot): boolean {
+  if (event.type !== "job.ended") return cb.onProgress;
+  return snap.status === "Succeeded" ? cb.onSuccess : cb.onFailure;
+}
+
+function withQuery(url: string, query: Record<string, string>): string {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+  return u.toString();
+}
+
+/** The deliveries one event causes: each matching callback, and the `webhook_url` at the end. */
+export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDelivery[] {
+  const out: NewDelivery[] = [];
+  snap.spec.callbacks.forEach((cb, i) => {
+    if (!wants(cb, event, snap)) return;
+    const base = { channel: `callback:${i}`, event: event.type, schedule: cb.schedule ?? DEFAULT_RETRY_SCHEDULE };
+    if (cb.url.startsWith("mailto:")) {
+      out.push({ ...base, kind: "email", url: cb.url, method: "POST", headers: [], body: JSON.stringify(emailSummary(event, snap)) });
+      return;
+    }
+    const r = render(cb.format, event, snap, cb.url);
+    const get = cb.method === "GET";
+    out.push({ ...base, kind: "callback", url: get ? withQuery(cb.url, r.query) : cb.url, method: cb.method, headers: cb.headers, body: get ? "" : r.body });
+  });
+  if (event.type === "job.ended" && snap.spec.webhookUrl) {
+    out.push({
+      channel: "webhook_url",
+      kind: "webhook_url",
+      event: event.type,
+      url: snap.spec.webhookUrl,
+      method: "POST",
+      headers: [],
+      body: JSON.stringify(vccPayload(snap.status, snap.id, snap.steps)),
+      schedule: DEFAULT_RETRY_SCHEDULE,
+    });
+  }
+  return out;
+}
+
+/** Storage targets the group's steps uploaded to (or tried to), by name. */
+export function uploadTargets(snap: GroupSnapshot): Map<string, number[]> {
+  const targets = new Map<string, number[]>();
+  snap.spec.steps.forEach((step, i) => {
+    const state = snap.steps[i]!.state;
+    if (state !== "succeeded" && state !== "failed") return;
+    for (const link of step.chain) {
+      const name = link.adapter === "s3-upload" ? link.params.storage : undefined;
+      if (typeof name === "string") targets.set(name, [...(targets.get(name) ?? []), i]);
+    }
+  });
+  return targets;
+}
+
+/** The AuroraCloud notify a storage target's `notify` URL gets once the group ends. */
+export function notifyDelivery(snap: GroupSnapshot, target: string, notify: string, steps: number[], schedule?: number[]): NewDelivery {
+  return {
+    channel: `notify:${target}`,
+    kind: "notify",
+    event: "job.ended",
+    url: notify,
+    method: "POST",
+    headers: [],
+    body: JSON.stringify(auroraBody(snap, notify, (_s, i) => steps.includes(i))),
+    schedule: schedule ?? NOTIFY_SCHEDULE,
+  };
+}

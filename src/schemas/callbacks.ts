@@ -1,0 +1,97 @@
+import { z } from "@hono/zod-openapi";
+import { badRequest } from "../lib/errors";
+import { checkOutboundUrl } from "../lib/outbound-url";
+
+export const MAX_CALLBACKS = 20;
+const MAX_HEADERS = 20;
+const MAX_HEADER_VALUE = 4096;
+/** Headers a caller may not set: they would break or forge the request. */
+const FORBIDDEN_HEADERS = new Set([
+  "host", "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
+  "proxy-connection", "te", "trailer", "upgrade", "webhook-id", "webhook-timestamp", "webhook-signature",
+]);
+
+export const FORMATS = ["job", "vcc", "lightflow", "aurora"] as const;
+export type CallbackFormat = (typeof FORMATS)[number];
+
+export const retrySchema = z
+  .object({
+    attempts: z.number().int().min(0).max(20).describe("Retries after the first attempt."),
+    interval_s: z.number().int().min(1).max(43_200),
+  })
+  .strict();
+
+export const callbackSchema = z
+  .object({
+    url: z.string().max(2048),
+    method: z.enum(["POST", "PUT", "GET"]).default("POST"),
+    headers: z
+      .array(z.object({ name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "not a valid header name"), value: z.string().max(MAX_HEADER_VALUE, `header values are limited to ${MAX_HEADER_VALUE} characters`).regex(/^[^\r\n]*$/, "header values may not contain line breaks") }).strict())
+      .max(MAX_HEADERS)
+      .default([]),
+    on_success: z.boolean().optional(),
+    on_failure: z.boolean().optional(),
+    on_progress: z.boolean().optional(),
+    // camelCase spellings existing clients send
+    onSuccess: z.boolean().optional(),
+    onFailure: z.boolean().optional(),
+    onProgressEncoding: z.boolean().optional(),
+    format: z.enum(FORMATS).default("job"),
+    retry: retrySchema.optional(),
+  })
+  .strict()
+  .openapi("Callback");
+
+/** A callback after validation, with one spelling of each flag. */
+export interface CallbackSpec {
+  url: string;
+  method: "POST" | "PUT" | "GET";
+  headers: [string, string][];
+  onSuccess: boolean;
+  onFailure: boolean;
+  onProgress: boolean;
+  format: CallbackFormat;
+  /** Delay before each retry, seconds. */
+  schedule?: number[];
+}
+
+export const scheduleOf = (retry: z.infer<typeof retrySchema>): number[] => Array.from({ length: retry.attempts }, () => retry.interval_s);
+
+const EMAIL = /^mailto:([^@\s?]+@[^@\s?]+\.[^@\s?]+)$/i;
+
+/** Validates the `callbacks` field (JSON text in multipart, an array in JSON) into CallbackSpecs. */
+export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw badRequest("malformed_json", "callbacks is not valid JSON.");
+    }
+  }
+  if (!Array.isArray(value)) throw badRequest("invalid_callbacks", "callbacks must be a JSON array of callback objects.");
+  if (value.length > MAX_CALLBACKS) throw badRequest("invalid_callbacks", `At most ${MAX_CALLBACKS} callbacks per submission (got ${value.length}).`);
+  return value.map((item, i) => {
+    const parsed = callbackSchema.safeParse(item);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw badRequest("invalid_callbacks", `callbacks[${i}].${issue.path.join(".")}: ${issue.message}`, {
+        issues: parsed.error.issues.map((x) => ({ path: `callbacks[${i}].${x.path.join(".")}`, message: x.message })),
+      });
+    }
+    const c = parsed.data;
+    const forbidden = c.headers.find((h) => FORBIDDEN_HEADERS.has(h.name.toLowerCase()));
+    if (forbidden) throw badRequest("invalid_callbacks", `callbacks[${i}].headers: '${forbidden.name}' cannot be set on a callback.`);
+    const url = EMAIL.test(c.url) ? c.url : checkOutboundUrl(c.url, `callbacks[${i}].url`, dev);
+    return {
+      url,
+      method: c.method,
+      headers: c.headers.map((h) => [h.name, h.value] as [string, string]),
+      onSuccess: c.on_success ?? c.onSuccess ?? true,
+      onFailure: c.on_failure ?? c.onFailure ?? true,
+      onProgress: c.on_progress ?? c.onProgressEncoding ?? false,
+      format: c.format,
+      schedule: c.retry ? scheduleOf(c.retry) : undefined,
+    };
+  });
+}
