@@ -5,7 +5,29 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
+
+/** The .eml files Miniflare's send_email binding wrote (under its temp dirs) that contain `text`. */
+function emailsContaining(text: string): string[] {
+  const found: string[] = [];
+  for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith("miniflare-"))) {
+    const folder = join(tmpdir(), dir, "files", "email");
+    let files: string[] = [];
+    try {
+      files = readdirSync(folder).filter((f) => f.endsWith(".eml"));
+    } catch {
+      continue;
+    }
+    for (const f of files) {
+      const content = readFileSync(join(folder, f), "utf8");
+      if (content.includes(text)) found.push(content);
+    }
+  }
+  return found;
+}
 
 export interface SinkAnswer {
   status: number;
@@ -59,6 +81,7 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
       sinks.set(id, { secret, script, received: [] });
       return send(201, { id });
     }
+    if (req.method === "GET" && url.pathname === "/emails") return send(200, emailsContaining(url.searchParams.get("contains") ?? "\u0000"));
     // Plain files for `{cfg}_url` inputs: PUT stores, GET serves.
     const f = /^\/files\/([\w.-]+)$/.exec(url.pathname);
     if (f && req.method === "PUT") {
