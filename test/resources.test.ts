@@ -115,6 +115,8 @@ describe("storage targets", () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe("invalid_request");
     }
+    const local = await apiJson("/api/storage", jsonInit("POST", { ...base, endpoint: "http://192.168.1.10:9000" }, c.auth));
+    expect([local.status, local.body.error.code]).toEqual([400, "invalid_url"]);
     const mismatch = await apiJson("/api/storage/one", jsonInit("PUT", { ...base, name: "two" }, c.auth));
     expect([mismatch.status, mismatch.body.error.code]).toEqual([400, "name_mismatch"]);
   });

@@ -4,7 +4,8 @@ import { sealTarget, viewTarget, type SealedTarget } from "../lib/storage-target
 import { clientStore } from "../lib/stubs";
 import { errorResponses, resourceName } from "../schemas/common";
 import { storageInput, storageView, type StorageTarget } from "../schemas/storage";
-import { router } from "./app-env";
+import { isDev, router } from "./app-env";
+import { checkOutboundUrl } from "../lib/outbound-url";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
@@ -13,6 +14,9 @@ const params = z.object({ name: resourceName });
 const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
 async function save(c: Context<AppEnv>, target: StorageTarget) {
+  // Both are URLs the Worker will call: the same rules as callbacks (no private hosts once deployed).
+  if (target.endpoint) checkOutboundUrl(target.endpoint, "endpoint", isDev(c.env));
+  if (target.notify) checkOutboundUrl(target.notify, "notify", isDev(c.env));
   const sealed = await sealTarget(c.env.SECRETS_KEY, target);
   const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument("storage_targets", target.name, sealed);
   return c.json(await viewTarget(c.env.SECRETS_KEY, { ...sealed, updated_at }), created ? 201 : 200);
