@@ -1,16 +1,65 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { defineConfig, type Plugin } from "vitest/config";
+
+const devVars = Object.fromEntries(
+  readFileSync(".dev.vars", "utf8")
+    .split("\n")
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+);
+// Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
+const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "20" };
+/** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the media Worker. */
+const fontsAsData: Plugin = {
+  name: "fonts-as-data",
+  enforce: "pre",
+  load(id) {
+    if (!id.endsWith(".ttf")) return null;
+    const b64 = readFileSync(id).toString("base64");
+    return `export default Uint8Array.from(atob(${JSON.stringify(b64)}), (c) => c.charCodeAt(0)).buffer;`;
+  },
+};
+
+// The pool names the Worker under test after the project; the media Worker reaches its Durable Objects there.
+const API_WORKER = "vitest-pool-workers-runner-workers";
 
 export default defineConfig({
   test: {
     projects: [
       {
-        // Inside workerd, with the Worker's real bindings (R2, Durable Objects, Queues).
+        // Inside workerd, with the Worker's real bindings (R2, Durable Objects, Queues), and the
+        // media Worker beside it as built by `wrangler deploy --dry-run` (npm's pretest step).
         plugins: [
+          fontsAsData,
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
-            miniflare: { bindings: { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "20" } },
+            miniflare: {
+              bindings: testVars,
+              workers: [
+                {
+                  name: "cascade-media",
+                  modules: true,
+                  scriptPath: resolve(".wrangler/media-build/media.js"),
+                  modulesRules: [
+                    { type: "CompiledWasm", include: ["**/*.wasm"] },
+                    { type: "Data", include: ["**/*.ttf"] },
+                  ],
+                  compatibilityDate: "2026-04-20",
+                  bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY! },
+                  r2Buckets: { FILES: "cascade-files" },
+                  durableObjects: {
+                    TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
+                    CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
+                  },
+                  queueConsumers: {
+                    "cascade-media": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-media-dlq" },
+                    "cascade-media-dlq": { maxBatchTimeout: 0 },
+                  },
+                },
+              ],
+            },
           }),
         ],
         test: {

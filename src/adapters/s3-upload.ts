@@ -1,19 +1,6 @@
-import { z } from "zod";
-import { resourceName } from "../schemas/common";
+import { s3UploadParams, type S3UploadParams } from "./s3-upload.params";
 import { PART_SIZE, S3Object } from "./s3-client";
 import type { Adapter } from "./types";
-
-const params = z
-  .object({
-    storage: resourceName.describe("The storage target to upload to."),
-    key_template: z
-      .string()
-      .min(1)
-      .max(1024)
-      .default("{prefix}/{timestamp}_{file_name}")
-      .describe("Placeholders: {prefix}, {timestamp}, {file_name}, {task_id}, {configuration}."),
-  })
-  .strict();
 
 export function renderKey(template: string, values: Record<string, string>): string {
   const key = template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
@@ -22,9 +9,9 @@ export function renderKey(template: string, values: Record<string, string>): str
 }
 
 /** Uploads the step's input to an S3-compatible target; the file passes through unchanged. */
-export const s3Upload: Adapter<z.infer<typeof params>> = {
+export const s3Upload: Adapter<S3UploadParams> = {
   name: "s3-upload",
-  params,
+  params: s3UploadParams,
   async run(input, p, ctx) {
     const target = await ctx.storageTarget(p.storage);
     const key = renderKey(p.key_template, {

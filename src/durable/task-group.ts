@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { StepFile } from "../adapters/types";
 import { describeFailure, type Failure } from "../lib/failures";
+import { stepRuntime } from "../adapters/catalog";
 import { scheduleOf } from "../schemas/callbacks";
 import type { GroupEvent, GroupSnapshot } from "./callback-formats";
 import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
@@ -211,7 +212,9 @@ export class TaskGroup extends DurableObject<Env> {
     this.sql.run("UPDATE steps SET state = 'queued', token = ?, deadline = ? WHERE idx = ?", token, Date.now() + this.stepTimeoutMs, idx);
     await this.armWatchdog();
     const msg: StepMessage = { client: info.client, taskgroupId: info.id, step: idx, token };
-    await this.env.STEPS.send(msg);
+    // Steps with heavy adapters go to the media Worker; the message and its handling are the same.
+    const queue = stepRuntime(this.spec().steps[idx]!.chain) === "media" ? this.env.MEDIA : this.env.STEPS;
+    await queue.send(msg);
   }
 
   private async end(status: GroupStatus): Promise<void> {

@@ -10,6 +10,10 @@ export type Failure =
   | { kind: "input_missing"; fileName: string }
   | { kind: "input_fetch_failed"; url: string; detail: string; retryable: boolean }
   | { kind: "input_too_large"; limitMb: number }
+  | { kind: "image_unsupported"; fileName: string }
+  | { kind: "image_undecodable"; fileName: string; detail: string }
+  | { kind: "image_too_large"; fileName: string; width: number; height: number; limit: number }
+  | { kind: "template_key_missing"; key: string }
   | { kind: "timed_out"; seconds: number }
   | { kind: "dead_lettered" }
   | { kind: "internal"; reference: string };
@@ -43,6 +47,17 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
       return { message: `Could not fetch the input from ${f.url}: ${f.detail}`, retryable: f.retryable };
     case "input_too_large":
       return { message: `The input is larger than the ${f.limitMb} MB limit.`, retryable: false };
+    case "image_unsupported":
+      return { message: `${f.fileName} is not a PNG or JPEG image.`, retryable: false };
+    case "image_undecodable":
+      return { message: `${f.fileName} could not be decoded (${f.detail}); is it truncated or corrupt?`, retryable: false };
+    case "image_too_large":
+      return {
+        message: `${f.fileName} is ${f.width}×${f.height}, over the ${f.limit / 1e6} megapixel limit.`,
+        retryable: false,
+      };
+    case "template_key_missing":
+      return { message: `The text template uses {{${f.key}}}, which the extras do not define.`, retryable: false };
     case "timed_out":
       return { message: `The step did not finish within ${f.seconds} s.`, retryable: false };
     case "dead_lettered":

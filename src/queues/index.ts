@@ -2,11 +2,12 @@ import type { DeliveryMessage, StepMessage } from "../durable/taskgroup-model";
 import { consumeDeliveries } from "./deliveries";
 import { consumeDeadSteps, consumeSteps } from "./steps";
 import { taskGroup } from "../lib/stubs";
+import { apiAdapters } from "../adapters";
 
 /** One queue handler for the Worker; queues are told apart by name so prefixed deployments work. */
 export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   const name = batch.queue;
-  if (name.endsWith("-steps")) return consumeSteps(batch as MessageBatch<StepMessage>, env);
+  if (name.endsWith("-steps")) return consumeSteps(batch as MessageBatch<StepMessage>, env, apiAdapters);
   if (name.endsWith("-steps-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, env);
   if (name.endsWith("-deliveries")) return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
   if (name.endsWith("-deliveries-dlq")) {

@@ -1,4 +1,4 @@
-import { getAdapter } from "../adapters";
+import type { AdapterTable } from "../adapters";
 import type { StepFile } from "../adapters/types";
 import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
@@ -7,13 +7,13 @@ import { stepContext } from "./step-context";
 type RunEnv = Pick<Env, "FILES" | "CLIENTS" | "SECRETS_KEY" | "MAX_UPLOAD_MB">;
 
 /** Runs a claimed step: resolves its input, then each adapter of its chain on the previous one's output. */
-export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep) {
+export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep, adapters: AdapterTable) {
   const ctx = stepContext(env, msg, claim, claim.origin);
   let file = claim.inputFile ?? (await fetchInput(env, msg, claim));
   const results: Record<string, unknown>[] = [];
   for (const link of claim.spec.chain) {
-    const adapter = getAdapter(link.adapter);
-    if (!adapter) throw new Error(`adapter ${link.adapter} vanished from the registry`);
+    const adapter = adapters[link.adapter];
+    if (!adapter) throw new Error(`adapter ${link.adapter} is not in this Worker's table`);
     const outcome = await adapter.run(file, adapter.params.parse(link.params), ctx);
     results.push(outcome.result);
     file = outcome.output ?? file;

@@ -2,12 +2,16 @@ import type { StepMessage } from "../durable/taskgroup-model";
 import { describeFailure, toFailure } from "../lib/failures";
 import { taskGroup } from "../lib/stubs";
 import { runStep } from "./run-step";
+import type { AdapterTable } from "../adapters";
+
+/** What a steps consumer needs, in the API Worker and in the media Worker alike. */
+export type StepEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "FILES" | "SECRETS_KEY" | "MAX_UPLOAD_MB">;
 
 /** Backoff before a retryable step failure is tried again: 5 s, 10 s, 20 s … capped at 5 min. */
 export const stepRetryDelay = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
 
 /** Consumes the steps queue: claim from the taskgroup, run, report back; ack or retry each message explicitly. */
-export async function consumeSteps(batch: MessageBatch<StepMessage>, env: Env): Promise<void> {
+export async function consumeSteps(batch: MessageBatch<StepMessage>, env: StepEnv, adapters: AdapterTable): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
     const stub = taskGroup(env, body.client, body.taskgroupId);
@@ -19,7 +23,7 @@ export async function consumeSteps(batch: MessageBatch<StepMessage>, env: Env): 
       }
       let outcome;
       try {
-        outcome = { ok: true as const, ...(await runStep(env, body, claim)) };
+        outcome = { ok: true as const, ...(await runStep(env, body, claim, adapters)) };
       } catch (err) {
         const { message, retryable } = describeFailure(toFailure(err));
         outcome = { ok: false as const, message, retryable };
@@ -36,7 +40,7 @@ export async function consumeSteps(batch: MessageBatch<StepMessage>, env: Env): 
 }
 
 /** Dead-lettered step messages fail their step at once, so no taskgroup waits for the watchdog. */
-export async function consumeDeadSteps(batch: MessageBatch<StepMessage>, env: Env): Promise<void> {
+export async function consumeDeadSteps(batch: MessageBatch<StepMessage>, env: Pick<Env, "TASKGROUPS">): Promise<void> {
   for (const msg of batch.messages) {
     const { client, taskgroupId, step, token } = msg.body;
     await taskGroup(env, client, taskgroupId).abandonStep(step, token, { kind: "dead_lettered" });

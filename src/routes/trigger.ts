@@ -10,7 +10,7 @@ import { clientStore, taskGroup } from "../lib/stubs";
 import { checkDeclaredLength, maxUploadBytes, mediaType, readForm, tooLarge } from "../lib/uploads";
 import { errorResponses } from "../schemas/common";
 import { isDev, router, type AppEnv } from "./app-env";
-import { assetParams } from "../adapters";
+import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
 
 const accepted = z
@@ -58,10 +58,9 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     const { chain, overrides } = applyExtras(names, i, chainOf(configs[s.name] as ConfigurationInput), s.extras);
     validateChain(chain, `${s.name}_extras`);
     for (const link of chain) {
-      for (const param of assetParams(link.adapter)) {
-        const asset = link.params[param];
-        if (typeof asset === "string" && !overrides[param] && !(await store.getAsset(asset))) {
-          throw new ApiError(422, "asset_not_found", `Configuration '${s.name}' uses asset '${asset}' (${param}), which does not exist.`);
+      for (const { param, name } of assetRefs(link.adapter, link.params)) {
+        if (!overrides[param] && !(await store.getAsset(name))) {
+          throw new ApiError(422, "asset_not_found", `Configuration '${s.name}' uses asset '${name}' (${param}), which does not exist.`);
         }
       }
     }

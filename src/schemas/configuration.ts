@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { adapters, getAdapter } from "../adapters";
+import { adapterSpec, catalog } from "../adapters/catalog";
 import type { ChainLink } from "../durable/taskgroup-model";
 import { badRequest } from "../lib/errors";
 
 const link = z
   .object({
-    adapter: z.string().describe(`One of: ${Object.keys(adapters).join(", ")}`),
+    adapter: z.string().describe(`One of: ${Object.keys(catalog).join(", ")}`),
     params: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -34,9 +34,9 @@ export const chainOf = (cfg: ConfigurationInput): ChainLink[] => ("chain" in cfg
 export function validateChain(chain: ChainLink[], what: string): void {
   chain.forEach((l, i) => {
     const where = chain.length > 1 ? `${what} chain[${i}]` : what;
-    const adapter = getAdapter(l.adapter);
+    const adapter = adapterSpec(l.adapter);
     if (!adapter) {
-      throw badRequest("unknown_adapter", `${where}: unknown adapter '${l.adapter}'. Known: ${Object.keys(adapters).join(", ")}.`);
+      throw badRequest("unknown_adapter", `${where}: unknown adapter '${l.adapter}'. Known: ${Object.keys(catalog).join(", ")}.`);
     }
     const parsed = adapter.params.safeParse(l.params);
     if (!parsed.success) {

@@ -1,4 +1,4 @@
-import { assetParams, paramNames } from "../adapters";
+import { assetParams, paramNames } from "../adapters/catalog";
 import type { ChainLink } from "../durable/taskgroup-model";
 import { ApiError, badRequest } from "../lib/errors";
 import { resourceName } from "./common";

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
@@ -82,6 +82,20 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
       return send(201, { id });
     }
     if (req.method === "GET" && url.pathname === "/emails") return send(200, emailsContaining(url.searchParams.get("contains") ?? "\u0000"));
+    // Golden images: served from test/fixtures; written only when UPDATE_GOLDEN=1 (then review them by eye).
+    const g = /^\/fixtures\/([\w.-]+)$/.exec(url.pathname);
+    if (g) {
+      const path = join("test", "fixtures", g[1]!);
+      if (req.method === "PUT" && process.env.UPDATE_GOLDEN === "1") {
+        writeFileSync(path, raw);
+        return send(201, { written: path });
+      }
+      if (req.method === "GET" && existsSync(path)) {
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        return res.end(readFileSync(path));
+      }
+      return send(404, { error: `no fixture ${path}; run the test with UPDATE_GOLDEN=1 once and review it` });
+    }
     // Plain files for `{cfg}_url` inputs: PUT stores, GET serves.
     const f = /^\/files\/([\w.-]+)$/.exec(url.pathname);
     if (f && req.method === "PUT") {

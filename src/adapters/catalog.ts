@@ -1,0 +1,52 @@
+import type { z } from "zod";
+import { imageCompositorParams } from "./image-compositor.params";
+import { s3UploadParams } from "./s3-upload.params";
+
+/**
+ * Every step kind Cascade knows: its params schema (validated at PUT and trigger time) and the
+ * Worker that runs it. Only schemas live here, so the API Worker never bundles the heavy WASM.
+ * "api": the API Worker's steps queue; "media": the media Worker (media/wrangler.toml).
+ */
+export const catalog = {
+  "s3-upload": { params: s3UploadParams, runtime: "api" },
+  "image-compositor": { params: imageCompositorParams, runtime: "media" },
+} as const satisfies Record<string, { params: z.ZodType; runtime: "api" | "media" }>;
+
+export type AdapterName = keyof typeof catalog;
+
+export function adapterSpec(name: string): { params: z.ZodType; runtime: "api" | "media" } | undefined {
+  return Object.hasOwn(catalog, name) ? catalog[name as AdapterName] : undefined;
+}
+
+/** Assets a configuration's params name, found without running it, so a missing one is a 422 at trigger time. */
+export function assetRefs(adapterName: string, params: Record<string, unknown>): { param: string; name: string }[] {
+  const refs = assetParams(adapterName)
+    .filter((param) => typeof params[param] === "string")
+    .map((param) => ({ param, name: params[param] as string }));
+  // Image layers name assets one level down.
+  if (Array.isArray(params.layers)) {
+    params.layers.forEach((layer: unknown, i) => {
+      const name = (layer as { file_name?: unknown })?.file_name;
+      if (typeof name === "string") refs.push({ param: `layers[${i}].file_name`, name });
+    });
+  }
+  return refs;
+}
+
+/** The param names an adapter's schema knows, for routing `{cfg}_extras` keys in a chain. */
+export function paramNames(adapterName: string): string[] {
+  let schema = adapterSpec(adapterName)?.params as unknown as { shape?: Record<string, unknown>; def?: { in?: unknown; schema?: unknown } } | undefined;
+  // A refined object (zod 4 keeps `.shape` through refine) or a pipe: look through to the object.
+  while (schema && !schema.shape && schema.def?.in) schema = schema.def.in as typeof schema;
+  return Object.keys(schema?.shape ?? {});
+}
+
+/** Params that name an asset (API.md: they end in `_file_name`) and so may take a `{param}_override`. */
+export function assetParams(adapterName: string): string[] {
+  return paramNames(adapterName).filter((k) => k.endsWith("_file_name"));
+}
+
+/** A step runs on the media Worker when any adapter of its chain needs it. */
+export function stepRuntime(chain: { adapter: string }[]): "api" | "media" {
+  return chain.some((l) => adapterSpec(l.adapter)?.runtime === "media") ? "media" : "api";
+}

@@ -1,0 +1,82 @@
+import type { Adapter, AdapterContext, StepFile } from "./types";
+import { imageCompositorParams, MAX_PIXELS, type ImageCompositorParams } from "./image-compositor.params";
+import { decodeImage, encodeImage, resizeImage } from "./image/codecs";
+import { blank, drawOver, parseColor, type Pixels } from "./image/pixels";
+import { fillTemplate } from "./image/template";
+import { renderText } from "./image/text";
+import { StepError } from "../lib/failures";
+
+async function load(ctx: AdapterContext, file: StepFile): Promise<Pixels> {
+  return decodeImage(await (await ctx.read(file)).arrayBuffer(), file.file_name);
+}
+
+/** Target size of a placed image: both given → stretch; one given → keep the aspect ratio. */
+function placedSize(img: Pixels, width?: number, height?: number): { width: number; height: number } {
+  if (width && height) return { width, height };
+  if (width) return { width, height: Math.max(1, Math.round((img.height * width) / img.width)) };
+  if (height) return { width: Math.max(1, Math.round((img.width * height) / img.height)), height };
+  return { width: img.width, height: img.height };
+}
+
+/** Composes a canvas from the input, assets, earlier outputs and text; PNG or JPEG out. */
+export const imageCompositor: Adapter<ImageCompositorParams> = {
+  name: "image-compositor",
+  params: imageCompositorParams,
+  async run(input, p, ctx) {
+    const timings: Record<string, number> = { decode: 0, resize: 0, blend: 0, text: 0, encode: 0 };
+    const timed = async <T>(phase: string, fn: () => Promise<T> | T): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await fn();
+      } finally {
+        timings[phase]! += performance.now() - t;
+      }
+    };
+
+    const base = await timed("decode", () => load(ctx, input));
+    const width = p.width ?? base.width;
+    const height = p.height ?? base.height;
+    if (width * height > MAX_PIXELS) {
+      throw new StepError({ kind: "image_too_large", fileName: "the canvas", width, height, limit: MAX_PIXELS });
+    }
+    const canvas = blank(width, height, parseColor(p.background));
+    if (p.background_file_name) {
+      const bg = await timed("decode", async () => load(ctx, await ctx.asset("background_file_name", p.background_file_name!)));
+      const sized = await timed("resize", () => resizeImage(bg, width, height));
+      await timed("blend", () => drawOver(canvas, sized, 0, 0));
+    }
+    // Without an `input: true` layer, the input is the base picture, stretched to the canvas.
+    if (!p.layers.some((l) => l.type === "image" && l.input)) {
+      const sized = await timed("resize", () => resizeImage(base, width, height));
+      await timed("blend", () => drawOver(canvas, sized, 0, 0));
+    }
+    const context = { additional_context: p.additional_context ?? {} };
+    for (const [i, layer] of p.layers.entries()) {
+      if (layer.type === "image") {
+        const img = layer.input ? base : await timed("decode", async () => load(ctx, await ctx.asset(`layers[${i}].file_name`, layer.file_name!)));
+        const size = placedSize(img, layer.width, layer.height);
+        const sized = await timed("resize", () => resizeImage(img, size.width, size.height));
+        await timed("blend", () => drawOver(canvas, sized, layer.x, layer.y, layer.opacity));
+      } else {
+        const text = fillTemplate(layer.text, context);
+        const rendered = await timed("text", () => renderText(layer, text));
+        await timed("blend", () => drawOver(canvas, rendered, layer.x, layer.y, layer.opacity, true));
+      }
+    }
+    const bytes = await timed("encode", () => encodeImage(canvas, p.format, p.quality));
+    const stem = input.file_name.replace(/\.[^.]*$/, "") || "image";
+    const fileName = p.output_file_name ?? `${stem}.${p.format === "png" ? "png" : "jpg"}`;
+    const file = await ctx.write(fileName, bytes, p.format === "png" ? "image/png" : "image/jpeg");
+    const rounded = Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]));
+    return {
+      result: {
+        success: true,
+        output: { file_name: file.file_name, content_type: file.content_type, size: file.size, url: ctx.outputUrl(file) },
+        width,
+        height,
+        timings_ms: rounded,
+      },
+      output: file,
+    };
+  },
+};

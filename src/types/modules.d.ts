@@ -1,0 +1,16 @@
+// Module kinds wrangler bundles for the media Worker (see media/wrangler.toml [[rules]]).
+declare module "*.wasm" {
+  const module: WebAssembly.Module;
+  export default module;
+}
+declare module "*.ttf" {
+  const data: ArrayBuffer;
+  export default data;
+}
+
+// jsquash's typings name the DOM's ImageData, which the Workers types lack; this is its shape.
+interface ImageData {
+  readonly data: Uint8ClampedArray;
+  readonly width: number;
+  readonly height: number;
+}
