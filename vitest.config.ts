@@ -11,7 +11,7 @@ const devVars = Object.fromEntries(
 );
 // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
 const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "20" };
-/** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the media Worker. */
+/** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the image Worker. */
 const fontsAsData: Plugin = {
   name: "fonts-as-data",
   enforce: "pre",
@@ -30,7 +30,7 @@ export default defineConfig({
     projects: [
       {
         // Inside workerd, with the Worker's real bindings (R2, Durable Objects, Queues), and the
-        // media Worker beside it as built by `wrangler deploy --dry-run` (npm's pretest step).
+        // image Worker beside it as built by `wrangler deploy --dry-run` (npm's pretest step).
         plugins: [
           fontsAsData,
           cloudflareTest({
@@ -39,9 +39,9 @@ export default defineConfig({
               bindings: testVars,
               workers: [
                 {
-                  name: "cascade-media",
+                  name: "cascade-image",
                   modules: true,
-                  scriptPath: resolve(".wrangler/media-build/media.js"),
+                  scriptPath: resolve(".wrangler/image-build/image-worker.js"),
                   modulesRules: [
                     { type: "CompiledWasm", include: ["**/*.wasm"] },
                     { type: "Data", include: ["**/*.ttf"] },
@@ -54,8 +54,8 @@ export default defineConfig({
                     CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
                   },
                   queueConsumers: {
-                    "cascade-media": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-media-dlq" },
-                    "cascade-media-dlq": { maxBatchTimeout: 0 },
+                    "cascade-image": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-image-dlq" },
+                    "cascade-image-dlq": { maxBatchTimeout: 0 },
                   },
                 },
               ],

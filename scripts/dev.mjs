@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run dev`: the engine on http://127.0.0.1:8787 with the demo client ready (.dev.vars),
+// `npm run dev`: the engine (API Worker + image Worker) on http://127.0.0.1:8787 with the demo client ready (.dev.vars),
 // plus a local S3-compatible server on http://127.0.0.1:4568 (bucket "demo", keys S3RVER/S3RVER)
 // so the README walk-through can upload somewhere real without any cloud account.
 import S3rver from "@20minutes/s3rver";
@@ -14,7 +14,8 @@ const s3 = new S3rver({ address: "127.0.0.1", port: s3Port, silent: true, direct
 await s3.run();
 console.log(`local S3 (SigV4-checking) on http://127.0.0.1:${s3Port}, bucket "demo", keys S3RVER / S3RVER`);
 
-const wrangler = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
+// Both Workers in one dev session: the API Worker (first) and the image Worker, sharing queues, R2 and Durable Objects.
+const wrangler = spawn("npx", ["wrangler", "dev", "-c", "wrangler.toml", "-c", "image/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
   stdio: "inherit",
 });
 const stop = () => wrangler.kill("SIGTERM");

@@ -5,16 +5,18 @@ import { s3UploadParams } from "./s3-upload.params";
 /**
  * Every step kind Cascade knows: its params schema (validated at PUT and trigger time) and the
  * Worker that runs it. Only schemas live here, so the API Worker never bundles the heavy WASM.
- * "api": the API Worker's steps queue; "media": the media Worker (media/wrangler.toml).
+ * "api": the API Worker's steps queue; "image": the image Worker (image/wrangler.toml).
  */
+export type Runtime = "api" | "image";
+
 export const catalog = {
   "s3-upload": { params: s3UploadParams, runtime: "api" },
-  "image-compositor": { params: imageCompositorParams, runtime: "media" },
-} as const satisfies Record<string, { params: z.ZodType; runtime: "api" | "media" }>;
+  "image-compositor": { params: imageCompositorParams, runtime: "image" },
+} as const satisfies Record<string, { params: z.ZodType; runtime: Runtime }>;
 
 export type AdapterName = keyof typeof catalog;
 
-export function adapterSpec(name: string): { params: z.ZodType; runtime: "api" | "media" } | undefined {
+export function adapterSpec(name: string): { params: z.ZodType; runtime: Runtime } | undefined {
   return Object.hasOwn(catalog, name) ? catalog[name as AdapterName] : undefined;
 }
 
@@ -46,7 +48,14 @@ export function assetParams(adapterName: string): string[] {
   return paramNames(adapterName).filter((k) => k.endsWith("_file_name"));
 }
 
-/** A step runs on the media Worker when any adapter of its chain needs it. */
-export function stepRuntime(chain: { adapter: string }[]): "api" | "media" {
-  return chain.some((l) => adapterSpec(l.adapter)?.runtime === "media") ? "media" : "api";
+/**
+ * The Worker a step runs on: the heavy one its chain needs, else the API Worker. Light adapters
+ * run anywhere; a chain may not need two different heavy Workers (refused at PUT).
+ */
+export function stepRuntime(chain: { adapter: string }[]): Runtime {
+  return chain.map((l) => adapterSpec(l.adapter)?.runtime ?? "api").find((r) => r !== "api") ?? "api";
+}
+
+export function heavyRuntimes(chain: { adapter: string }[]): Runtime[] {
+  return [...new Set(chain.map((l) => adapterSpec(l.adapter)?.runtime ?? "api").filter((r) => r !== "api"))];
 }

@@ -39,14 +39,18 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
     if (width * height > MAX_PIXELS) {
       throw new StepError({ kind: "image_too_large", fileName: "the canvas", width, height, limit: MAX_PIXELS });
     }
-    const canvas = blank(width, height, parseColor(p.background));
+    const fill = parseColor(p.background);
+    const inputIsBase = !p.layers.some((l) => l.type === "image" && l.input);
+    // Over a transparent canvas, source-over leaves the source as it is: a full-size base is a plain copy.
+    const copyBase = inputIsBase && fill.a === 0 && !p.background_file_name && base.width === width && base.height === height;
+    const canvas = copyBase ? { width, height, data: base.data.slice() } : blank(width, height, fill);
     if (p.background_file_name) {
       const bg = await timed("decode", async () => load(ctx, await ctx.asset("background_file_name", p.background_file_name!)));
       const sized = await timed("resize", () => resizeImage(bg, width, height));
       await timed("blend", () => drawOver(canvas, sized, 0, 0));
     }
     // Without an `input: true` layer, the input is the base picture, stretched to the canvas.
-    if (!p.layers.some((l) => l.type === "image" && l.input)) {
+    if (inputIsBase && !copyBase) {
       const sized = await timed("resize", () => resizeImage(base, width, height));
       await timed("blend", () => drawOver(canvas, sized, 0, 0));
     }

@@ -212,8 +212,8 @@ export class TaskGroup extends DurableObject<Env> {
     this.sql.run("UPDATE steps SET state = 'queued', token = ?, deadline = ? WHERE idx = ?", token, Date.now() + this.stepTimeoutMs, idx);
     await this.armWatchdog();
     const msg: StepMessage = { client: info.client, taskgroupId: info.id, step: idx, token };
-    // Steps with heavy adapters go to the media Worker; the message and its handling are the same.
-    const queue = stepRuntime(this.spec().steps[idx]!.chain) === "media" ? this.env.MEDIA : this.env.STEPS;
+    // Steps with heavy adapters go to their Worker's queue; the message and its handling are the same.
+    const queue = { api: this.env.STEPS, image: this.env.IMAGE }[stepRuntime(this.spec().steps[idx]!.chain)];
     await queue.send(msg);
   }
 

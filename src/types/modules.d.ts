@@ -1,4 +1,4 @@
-// Module kinds wrangler bundles for the media Worker (see media/wrangler.toml [[rules]]).
+// Module kinds wrangler bundles for the image Worker (see image/wrangler.toml [[rules]]).
 declare module "*.wasm" {
   const module: WebAssembly.Module;
   export default module;

@@ -109,6 +109,41 @@ describe("README walk-through against wrangler dev", () => {
     expect(JSON.parse(log[0].body)).toEqual({ status: "Succeeded", task_id: accepted.task_id, results: view.results });
   });
 
+  it("runs an image step on the image Worker, then uploads its output (the seed's first and last steps)", async () => {
+    const sharp = (await import("sharp")).default;
+    const photo = await sharp({ create: { width: 320, height: 200, channels: 3, background: { r: 20, g: 40, b: 160 } } }).png().toBuffer();
+    const input = join(work, "photo.png");
+    writeFileSync(input, photo);
+    expect((await fetch(`${BASE}/api/configurations/tg-image-compositor`, json("PUT", {
+      adapter: "image-compositor",
+      params: { layers: [{ type: "text", text: "Code: {{additional_context.voucher_code}}", x: 16, y: 140, size: 32, color: "#ffffff" }] },
+    }))).status).toBeLessThan(300);
+    const out = execFileSync("curl", [
+      "-sS", "-X", "POST", `${BASE}/api/taskgroup/`, "-H", `Authorization: Bearer ${DEMO_KEY}`,
+      "-F", 'configuration_names=["tg-image-compositor","tg-s3-upload"]',
+      "-F", `tg-image-compositor_data=@${input}`,
+      "-F", 'tg-image-compositor_extras={"additional_context":{"voucher_code":"E2E-42"}}',
+      "-F", "tg-s3-upload_input=tg-image-compositor",
+    ]).toString();
+    const accepted = JSON.parse(out);
+    let view: any;
+    const until = Date.now() + 60_000;
+    do {
+      await new Promise((r) => setTimeout(r, 250));
+      view = await (await fetch(accepted.status_url, { headers: auth })).json();
+    } while (!["Succeeded", "Failed"].includes(view.status) && Date.now() < until);
+    expect(view.status, JSON.stringify(view)).toBe("Succeeded");
+    const s3 = new AwsClient({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER", service: "s3", region: "us-east-1" });
+    const stored = Buffer.from(await (await s3.fetch(`http://127.0.0.1:${S3_PORT}/demo/walkthrough/final/photo.png`)).arrayBuffer());
+    const meta = await sharp(stored).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(["png", 320, 200]);
+    // White text was drawn over the blue photo: some pixels in the text band are now bright.
+    const { data } = await sharp(stored).extract({ left: 16, top: 140, width: 250, height: 40 }).raw().toBuffer({ resolveWithObject: true });
+    let bright = 0;
+    for (let i = 0; i < data.length; i += meta.channels!) if (data[i]! > 200 && data[i + 1]! > 200) bright++;
+    expect(bright).toBeGreaterThan(100);
+  });
+
   it("answers bad input with JSON errors, never a 500", async () => {
     const none = await fetch(`${BASE}/api/configurations`);
     expect(none.status).toBe(401);
