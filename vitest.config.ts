@@ -10,7 +10,7 @@ const devVars = Object.fromEntries(
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
 );
 // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
-const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "20" };
+const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "120" };
 /** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the image Worker. */
 const fontsAsData: Plugin = {
   name: "fonts-as-data",
@@ -56,6 +56,24 @@ export default defineConfig({
                   queueConsumers: {
                     "cascade-image": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-image-dlq" },
                     "cascade-image-dlq": { maxBatchTimeout: 0 },
+                  },
+                },
+                {
+                  name: "cascade-media",
+                  modules: true,
+                  scriptPath: resolve(".wrangler/media-build/media-worker.js"),
+                  // wrangler names the bundled ffmpeg module "<hash>-wasm" (from the "@ffmpeg/core/wasm" import).
+                  modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm", "**/*-wasm"] }],
+                  compatibilityDate: "2026-04-20",
+                  bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY!, MAX_VIDEO_MB: "1", MAX_VIDEO_SECONDS: "10" },
+                  r2Buckets: { FILES: "cascade-files" },
+                  durableObjects: {
+                    TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
+                    CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
+                  },
+                  queueConsumers: {
+                    "cascade-media": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-media-dlq" },
+                    "cascade-media-dlq": { maxBatchTimeout: 0 },
                   },
                 },
               ],

@@ -35,6 +35,8 @@ async function compose(req: Request): Promise<Response> {
         throw new Error("not in the bench");
       },
       outputUrl: (f) => f.key,
+      limits: { maxVideoMb: 0, maxVideoSeconds: 0 },
+      progress: () => undefined,
     };
     const started = performance.now();
     const outcome = await imageCompositor.run(file("background.png"), params, ctx);

@@ -14,8 +14,8 @@ const s3 = new S3rver({ address: "127.0.0.1", port: s3Port, silent: true, direct
 await s3.run();
 console.log(`local S3 (SigV4-checking) on http://127.0.0.1:${s3Port}, bucket "demo", keys S3RVER / S3RVER`);
 
-// Both Workers in one dev session: the API Worker (first) and the image Worker, sharing queues, R2 and Durable Objects.
-const wrangler = spawn("npx", ["wrangler", "dev", "-c", "wrangler.toml", "-c", "image/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
+// All three Workers in one dev session (the API Worker first), sharing queues, R2 and Durable Objects.
+const wrangler = spawn("npx", ["wrangler", "dev", "-c", "wrangler.toml", "-c", "image/wrangler.toml", "-c", "media/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
   stdio: "inherit",
 });
 const stop = () => wrangler.kill("SIGTERM");

@@ -61,7 +61,7 @@ describe("the watchdog alarm and the queue's edge cases", () => {
     const done = await waitForEnd(c, id);
     expect(done.status).toBe("Failed");
     expect(done.steps.map((s: any) => s.state)).toEqual(["failed", "skipped"]);
-    expect(done.results[0].result).toBe("The step did not finish within 20 s.");
+    expect(done.results[0].result).toBe("The step did not finish within 120 s.");
     // The late report of the abandoned run changes nothing.
     await new Promise((r) => setTimeout(r, 2500));
     expect((await apiJson(`/api/taskgroup/${id}`, { headers: c.auth })).body.steps[0].state).toBe("failed");

@@ -1,17 +1,26 @@
 import type { z } from "zod";
 import { imageCompositorParams } from "./image-compositor.params";
 import { s3UploadParams } from "./s3-upload.params";
+import { videoJoinParams } from "./video-join.params";
+import { videoOverlayParams } from "./video-overlay.params";
+import { videoThumbnailParams } from "./video-thumbnail.params";
+import { videoTranscodeParams } from "./video-transcode.params";
 
 /**
  * Every step kind Cascade knows: its params schema (validated at PUT and trigger time) and the
  * Worker that runs it. Only schemas live here, so the API Worker never bundles the heavy WASM.
- * "api": the API Worker's steps queue; "image": the image Worker (image/wrangler.toml).
+ * "api": the API Worker's steps queue; "image": the image Worker (image/wrangler.toml);
+ * "media": the ffmpeg Worker (media/wrangler.toml).
  */
-export type Runtime = "api" | "image";
+export type Runtime = "api" | "image" | "media";
 
 export const catalog = {
   "s3-upload": { params: s3UploadParams, runtime: "api" },
   "image-compositor": { params: imageCompositorParams, runtime: "image" },
+  "video-overlay": { params: videoOverlayParams, runtime: "media" },
+  "video-join": { params: videoJoinParams, runtime: "media" },
+  "video-transcode": { params: videoTranscodeParams, runtime: "media" },
+  "video-thumbnail": { params: videoThumbnailParams, runtime: "media" },
 } as const satisfies Record<string, { params: z.ZodType; runtime: Runtime }>;
 
 export type AdapterName = keyof typeof catalog;

@@ -25,6 +25,10 @@ export interface AdapterContext {
   storageTarget(name: string): Promise<StorageTarget>;
   /** An authenticated download URL of this API for a step output. */
   outputUrl(file: StepFile): string;
+  /** The media limits in force (vars of the Worker running the step). */
+  limits: { maxVideoMb: number; maxVideoSeconds: number };
+  /** Progress of this adapter, 0..1; the step's progress and `task.progress` callbacks follow it. */
+  progress(ratio: number): void;
 }
 
 export interface AdapterOutcome {

@@ -8,6 +8,7 @@ import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
 import { DELIVERY_SCHEMA, DeliveryLog, type DeliveryEnded, type NewDelivery, type NextStep } from "./delivery-log";
 import { vccPayload } from "./results";
 import { json, parse, Sql } from "./sql";
+import { r2Keys } from "./taskgroup-model";
 import type {
   AttemptRecord,
   ClaimedStep,
@@ -213,7 +214,7 @@ export class TaskGroup extends DurableObject<Env> {
     await this.armWatchdog();
     const msg: StepMessage = { client: info.client, taskgroupId: info.id, step: idx, token };
     // Steps with heavy adapters go to their Worker's queue; the message and its handling are the same.
-    const queue = { api: this.env.STEPS, image: this.env.IMAGE }[stepRuntime(this.spec().steps[idx]!.chain)];
+    const queue = { api: this.env.STEPS, image: this.env.IMAGE, media: this.env.MEDIA }[stepRuntime(this.spec().steps[idx]!.chain)];
     await queue.send(msg);
   }
 
@@ -361,10 +362,16 @@ export class TaskGroup extends DurableObject<Env> {
     };
   }
 
-  /** The R2 key of a step's output file, if `fileName` is what that step produced. */
+  /**
+   * The R2 key of a file a succeeded step produced: its output, or another file it wrote beside it
+   * (HLS segments). The route answers 404 when no such object exists.
+   */
   async outputKey(stepName: string, fileName: string): Promise<string | null> {
     const row = this.sql.one<{ output: string | null }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", stepName);
-    const out = parse<StepFile | null>(row?.output);
-    return out && out.file_name === fileName ? out.key : null;
+    if (!row) return null;
+    const out = parse<StepFile | null>(row.output);
+    if (out && out.file_name === fileName) return out.key;
+    const info = this.info()!;
+    return r2Keys.output(info.client, info.id, stepName, fileName);
   }
 }

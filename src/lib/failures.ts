@@ -14,6 +14,10 @@ export type Failure =
   | { kind: "image_undecodable"; fileName: string; detail: string }
   | { kind: "image_too_large"; fileName: string; width: number; height: number; limit: number }
   | { kind: "template_key_missing"; key: string }
+  | { kind: "video_unsupported"; fileName: string; detail: string }
+  | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number }
+  | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number }
+  | { kind: "ffmpeg_failed"; detail: string }
   | { kind: "timed_out"; seconds: number }
   | { kind: "dead_lettered" }
   | { kind: "internal"; reference: string };
@@ -58,6 +62,14 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
       };
     case "template_key_missing":
       return { message: `The text template uses {{${f.key}}}, which the extras do not define.`, retryable: false };
+    case "video_unsupported":
+      return { message: `${f.fileName} could not be read as a video (${f.detail}).`, retryable: false };
+    case "video_too_large":
+      return { message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB video limit of the media Worker.`, retryable: false };
+    case "video_too_long":
+      return { message: `${f.fileName} lasts ${f.seconds} s, over the ${f.limitSeconds} s video limit of the media Worker.`, retryable: false };
+    case "ffmpeg_failed":
+      return { message: `ffmpeg failed: ${f.detail}`, retryable: false };
     case "timed_out":
       return { message: `The step did not finish within ${f.seconds} s.`, retryable: false };
     case "dead_lettered":

@@ -4,21 +4,25 @@ import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup
 import { StepError } from "../lib/failures";
 import { stepContext } from "./step-context";
 
-type RunEnv = Pick<Env, "FILES" | "CLIENTS" | "SECRETS_KEY" | "MAX_UPLOAD_MB">;
+type RunEnv = Pick<Env, "FILES" | "CLIENTS" | "TASKGROUPS" | "SECRETS_KEY" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
 
 /** Runs a claimed step: resolves its input, then each adapter of its chain on the previous one's output. */
 export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep, adapters: AdapterTable) {
-  const ctx = stepContext(env, msg, claim, claim.origin);
-  let file = claim.inputFile ?? (await fetchInput(env, msg, claim));
-  const results: Record<string, unknown>[] = [];
-  for (const link of claim.spec.chain) {
-    const adapter = adapters[link.adapter];
-    if (!adapter) throw new Error(`adapter ${link.adapter} is not in this Worker's table`);
-    const outcome = await adapter.run(file, adapter.params.parse(link.params), ctx);
-    results.push(outcome.result);
-    file = outcome.output ?? file;
+  const { ctx, settle } = stepContext(env, msg, claim);
+  try {
+    let file = claim.inputFile ?? (await fetchInput(env, msg, claim));
+    const results: Record<string, unknown>[] = [];
+    for (const link of claim.spec.chain) {
+      const adapter = adapters[link.adapter];
+      if (!adapter) throw new Error(`adapter ${link.adapter} is not in this Worker's table`);
+      const outcome = await adapter.run(file, adapter.params.parse(link.params), ctx);
+      results.push(outcome.result);
+      file = outcome.output ?? file;
+    }
+    return { results, output: file };
+  } finally {
+    await settle();
   }
-  return { results, output: file };
 }
 
 /** Fetches a `{cfg}_url` input into R2 once per attempt, so adapters always read from R2. */

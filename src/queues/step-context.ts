@@ -3,14 +3,20 @@ import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
 import { r2Keys } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
 import { openTarget, type SealedTarget } from "../lib/storage-targets";
-import { clientStore } from "../lib/stubs";
+import { clientStore, taskGroup } from "../lib/stubs";
 
-type ContextEnv = Pick<Env, "FILES" | "CLIENTS" | "SECRETS_KEY">;
+type ContextEnv = Pick<Env, "FILES" | "CLIENTS" | "TASKGROUPS" | "SECRETS_KEY" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
 
-/** The AdapterContext for one run of one step: R2 for files, the client's store for assets and targets. */
-export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedStep, origin: string): AdapterContext {
+/**
+ * The AdapterContext for one run of one step: R2 for files, the client's store for assets and
+ * targets, the taskgroup for progress. `settle` waits for progress reports still in flight.
+ */
+export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedStep): { ctx: AdapterContext; settle: () => Promise<void> } {
   const step = claim.spec.name;
-  return {
+  const origin = claim.origin;
+  const reports: Promise<unknown>[] = [];
+  let reported = -1;
+  const ctx: AdapterContext = {
     client: msg.client,
     taskgroupId: msg.taskgroupId,
     step,
@@ -39,6 +45,20 @@ export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedSte
     },
     outputUrl(file: StepFile) {
       return `${origin}/api/taskgroup/${msg.taskgroupId}/outputs/${encodeURIComponent(step)}/${encodeURIComponent(file.file_name)}`;
+    },
+    limits: { maxVideoMb: Number(env.MAX_VIDEO_MB), maxVideoSeconds: Number(env.MAX_VIDEO_SECONDS) },
+    progress(ratio) {
+      // Reports go out in 5 % steps and never go backwards (a chain's later adapters start again at 0).
+      const percent = Math.floor(Math.max(0, Math.min(1, ratio)) * 100);
+      if (percent < reported + 5) return;
+      reported = percent;
+      reports.push(taskGroup(env, msg.client, msg.taskgroupId).reportProgress(msg.step, msg.token, percent).catch(() => undefined));
+    },
+  };
+  return {
+    ctx,
+    settle: async () => {
+      await Promise.all(reports);
     },
   };
 }

@@ -5,7 +5,7 @@ import { runStep } from "./run-step";
 import type { AdapterTable } from "../adapters";
 
 /** What a steps consumer needs, in the API Worker and in the media Worker alike. */
-export type StepEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "FILES" | "SECRETS_KEY" | "MAX_UPLOAD_MB">;
+export type StepEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "FILES" | "SECRETS_KEY" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
 
 /** Backoff before a retryable step failure is tried again: 5 s, 10 s, 20 s … capped at 5 min. */
 export const stepRetryDelay = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));

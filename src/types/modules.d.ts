@@ -8,6 +8,12 @@ declare module "*.ttf" {
   export default data;
 }
 
+// @ffmpeg/core ships no typings; src/adapters/video/ffmpeg.ts describes the part it uses.
+declare module "@ffmpeg/core" {
+  const createFFmpegCore: unknown;
+  export default createFFmpegCore;
+}
+
 // jsquash's typings name the DOM's ImageData, which the Workers types lack; this is its shape.
 interface ImageData {
   readonly data: Uint8ClampedArray;

@@ -9,6 +9,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
+import { frameNode, makeVideo, probeNode } from "./ffmpeg-node";
+
+const videos = new Map<string, Promise<Uint8Array>>();
 
 /** The .eml files Miniflare's send_email binding wrote (under its temp dirs) that contain `text`. */
 function emailsContaining(text: string): string[] {
@@ -80,6 +83,22 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
       const id = `s${++next}`;
       sinks.set(id, { secret, script, received: [] });
       return send(201, { id });
+    }
+    // Video fixtures made and outputs decoded by ffmpeg.wasm on the Node side.
+    if (req.method === "GET" && url.pathname === "/video") {
+      const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d);
+      const key = url.search;
+      if (!videos.has(key)) {
+        videos.set(key, makeVideo({ w: q("w", 320), h: q("h", 240), d: q("d", 2), fps: q("fps", 25), audio: url.searchParams.get("audio") !== "0", color: url.searchParams.get("color") ?? undefined }));
+      }
+      const data = await videos.get(key)!;
+      res.writeHead(200, { "content-type": "video/mp4" });
+      return res.end(data);
+    }
+    if (req.method === "POST" && url.pathname === "/probe") return send(200, await probeNode(raw));
+    if (req.method === "POST" && url.pathname === "/frame") {
+      const f = await frameNode(raw, Number(url.searchParams.get("t") ?? 0));
+      return send(200, { width: f.width, height: f.height, rgba: Buffer.from(f.rgba).toString("base64") });
     }
     if (req.method === "GET" && url.pathname === "/emails") return send(200, emailsContaining(url.searchParams.get("contains") ?? "\u0000"));
     // Golden images: served from test/fixtures; written only when UPDATE_GOLDEN=1 (then review them by eye).

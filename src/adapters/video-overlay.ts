@@ -1,0 +1,37 @@
+import type { Adapter } from "./types";
+import { videoOverlayParams, type VideoOverlayParams } from "./video-overlay.params";
+import { finish, H264, limitsOf, loadVideo, MP4, run, stem } from "./video/common";
+
+/** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
+export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): { x: string; y: string } {
+  if (p.x !== undefined && p.y !== undefined) return { x: String(p.x), y: String(p.y) };
+  const m = p.margin;
+  const x = p.position === "center" ? "(W-w)/2" : p.position.endsWith("left") ? `${m}` : `W-w-${m}`;
+  const y = p.position === "center" ? "(H-h)/2" : p.position.startsWith("top") ? `${m}` : `H-h-${m}`;
+  return { x, y };
+}
+
+export function overlayFilter(p: VideoOverlayParams): string {
+  const { x, y } = overlayPosition(p);
+  const scale = p.width ? `scale=${p.width}:-1,` : "";
+  const alpha = p.opacity < 1 ? `,colorchannelmixer=aa=${p.opacity}` : "";
+  const enable =
+    p.start !== undefined || p.end !== undefined ? `:enable='between(t,${p.start ?? 0},${p.end ?? 1e9})'` : "";
+  return `[1:v]${scale}format=rgba${alpha}[ov];[0:v][ov]overlay=${x}:${y}${enable}:format=auto,format=yuv420p[v]`;
+}
+
+/** An image over a video; the audio is copied untouched. */
+export const videoOverlay: Adapter<VideoOverlayParams> = {
+  name: "video-overlay",
+  params: videoOverlayParams,
+  async run(input, p, ctx) {
+    const limits = limitsOf(ctx);
+    const video = await loadVideo(ctx, input, limits, "in.mp4");
+    const overlayFile = await ctx.asset("overlay_file_name", p.overlay_file_name);
+    const overlay = new Uint8Array(await (await ctx.read(overlayFile)).arrayBuffer());
+    ctx.progress(0.05);
+    const args = ["-i", "in.mp4", "-i", "overlay.img", "-filter_complex", overlayFilter(p), "-map", "[v]", "-map", "0:a?", ...H264, "-c:a", "copy", ...MP4, "out.mp4"];
+    const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, args, ctx);
+    return finish(ctx, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * ffmpeg.wasm (@ffmpeg/core, single thread) driven directly: Workers have no Web Workers for the
+ * @ffmpeg/ffmpeg wrapper. The wasm arrives as a compiled module (wrangler CompiledWasm rule) and is
+ * instantiated through Emscripten's `instantiateWasm` hook, so nothing is fetched.
+ */
+import createCore from "@ffmpeg/core";
+// @ts-expect-error wrangler's CompiledWasm rule turns this import into a WebAssembly.Module
+import ffmpegWasm from "@ffmpeg/core/wasm";
+
+interface FfmpegCore {
+  FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; readdir(path: string): string[]; mkdir(path: string): void };
+  exec(...args: string[]): number;
+  setLogger(fn: (l: { type: string; message: string }) => void): void;
+  setProgress(fn: (p: { progress: number; time: number }) => void): void;
+}
+
+export interface FfmpegRun {
+  code: number;
+  log: string[];
+  read(path: string): Uint8Array;
+  list(dir: string): string[];
+}
+
+async function load(): Promise<FfmpegCore> {
+  // The Emscripten glue reads self.location.href while it starts; Workers have no location.
+  const g = globalThis as unknown as { location?: { href: string } };
+  g.location ??= { href: "https://cascade.invalid/" };
+  return (await (createCore as unknown as (opts: object) => Promise<FfmpegCore>)({
+    instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void) {
+      void WebAssembly.instantiate(ffmpegWasm as WebAssembly.Module, imports).then(done);
+      return {};
+    },
+  })) as FfmpegCore;
+}
+
+/** Runs one ffmpeg command on a fresh core with `files` in its memory file system. */
+export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], onProgress?: (ratio: number) => void): Promise<FfmpegRun> {
+  const core = await load();
+  const log: string[] = [];
+  core.setLogger((l) => log.push(l.message));
+  if (onProgress) core.setProgress(({ progress }) => onProgress(progress));
+  for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data);
+  const code = core.exec("-hide_banner", "-nostats", ...args);
+  return { code, log, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
+}
+
+export interface MediaInfo {
+  duration: number | null;
+  video: { width: number; height: number; fps: number | null; codec: string } | null;
+  audio: { codec: string } | null;
+}
+
+/** What `ffmpeg -i` says about a file (it exits non-zero for want of an output; the header is what we read). */
+export function parseInfo(log: string[]): MediaInfo {
+  const text = log.join("\n");
+  const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
+  const v = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})[^\n]*?(?:, ([\d.]+) fps)?/.exec(text);
+  const fps = v ? /, ([\d.]+) fps/.exec(text.slice(v.index))?.[1] : undefined;
+  const a = /Stream #0:\d+[^:]*: Audio: (\w+)/.exec(text);
+  return {
+    duration: d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : null,
+    video: v ? { codec: v[1]!, width: Number(v[2]), height: Number(v[3]), fps: fps ? Number(fps) : null } : null,
+    audio: a ? { codec: a[1]! } : null,
+  };
+}
+
+export async function probe(data: Uint8Array, name = "probe.bin"): Promise<MediaInfo> {
+  const run = await ffmpeg({ [name]: data }, ["-i", name]);
+  return parseInfo(run.log);
+}
+
+/** The last ffmpeg error lines, for a step error users can act on. */
+export function lastError(log: string[]): string {
+  const lines = log.filter((l) => /error|invalid|no such|could not|failed|not supported|unknown/i.test(l));
+  return (lines.slice(-2).join(" / ") || log.slice(-1)[0] || "ffmpeg failed").slice(0, 300);
+}
