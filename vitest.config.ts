@@ -25,70 +25,69 @@ const fontsAsData: Plugin = {
 // The pool names the Worker under test after the project; the media Worker reaches its Durable Objects there.
 const API_WORKER = "vitest-pool-workers-runner-workers";
 
+/** The image and media Workers beside the API Worker, as `wrangler deploy --dry-run` built them (npm's pretest). */
+const auxiliaryWorkers = [
+  {
+    name: "cascade-image",
+    modules: true,
+    scriptPath: resolve(".wrangler/image-build/image-worker.js"),
+    modulesRules: [
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+      { type: "Data", include: ["**/*.ttf"] },
+    ],
+    compatibilityDate: "2026-04-20",
+    bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY! },
+    r2Buckets: { FILES: "cascade-files" },
+    durableObjects: {
+      TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
+      CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
+    },
+    queueConsumers: {
+      "cascade-image": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-image-dlq" },
+      "cascade-image-dlq": { maxBatchTimeout: 0 },
+    },
+  },
+  {
+    name: "cascade-media",
+    modules: true,
+    scriptPath: resolve(".wrangler/media-build/media-worker.js"),
+    // wrangler names the bundled ffmpeg module "<hash>-wasm" (from the "@ffmpeg/core/wasm" import).
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm", "**/*-wasm"] }],
+    compatibilityDate: "2026-04-20",
+    bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY!, MAX_VIDEO_MB: "1", MAX_VIDEO_SECONDS: "10" },
+    r2Buckets: { FILES: "cascade-files" },
+    durableObjects: {
+      TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
+      CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
+    },
+    queueConsumers: {
+      "cascade-media": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-media-dlq" },
+      "cascade-media-dlq": { maxBatchTimeout: 0 },
+    },
+  },
+];
+
+/** A project inside workerd with the API Worker's real bindings (R2, Durable Objects, Queues). */
+function workerd(name: string, include: string[], withAuxiliaryWorkers: boolean) {
+  return {
+    plugins: [
+      fontsAsData,
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: testVars, ...(withAuxiliaryWorkers ? { workers: auxiliaryWorkers } : {}) },
+      }),
+    ],
+    test: { name, include, exclude: ["test/e2e/**"], globalSetup: ["./test/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
-      {
-        // Inside workerd, with the Worker's real bindings (R2, Durable Objects, Queues), and the
-        // image Worker beside it as built by `wrangler deploy --dry-run` (npm's pretest step).
-        plugins: [
-          fontsAsData,
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: testVars,
-              workers: [
-                {
-                  name: "cascade-image",
-                  modules: true,
-                  scriptPath: resolve(".wrangler/image-build/image-worker.js"),
-                  modulesRules: [
-                    { type: "CompiledWasm", include: ["**/*.wasm"] },
-                    { type: "Data", include: ["**/*.ttf"] },
-                  ],
-                  compatibilityDate: "2026-04-20",
-                  bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY! },
-                  r2Buckets: { FILES: "cascade-files" },
-                  durableObjects: {
-                    TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
-                    CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
-                  },
-                  queueConsumers: {
-                    "cascade-image": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-image-dlq" },
-                    "cascade-image-dlq": { maxBatchTimeout: 0 },
-                  },
-                },
-                {
-                  name: "cascade-media",
-                  modules: true,
-                  scriptPath: resolve(".wrangler/media-build/media-worker.js"),
-                  // wrangler names the bundled ffmpeg module "<hash>-wasm" (from the "@ffmpeg/core/wasm" import).
-                  modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm", "**/*-wasm"] }],
-                  compatibilityDate: "2026-04-20",
-                  bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY!, MAX_VIDEO_MB: "1", MAX_VIDEO_SECONDS: "10" },
-                  r2Buckets: { FILES: "cascade-files" },
-                  durableObjects: {
-                    TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
-                    CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
-                  },
-                  queueConsumers: {
-                    "cascade-media": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-media-dlq" },
-                    "cascade-media-dlq": { maxBatchTimeout: 0 },
-                  },
-                },
-              ],
-            },
-          }),
-        ],
-        test: {
-          name: "workers",
-          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
-          globalSetup: ["./test/global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-        },
-      },
+      // Pure functions, tested beside them: no need to start the 10 MB ffmpeg Worker for each file.
+      workerd("unit", ["src/**/*.test.ts"], false),
+      // Integration: HTTP in, queues, Durable Objects, the image and media Workers, real S3 and webhook peers.
+      workerd("workers", ["test/**/*.test.ts"], true),
       {
         // Black-box: `npm run dev` (wrangler dev) in a child process, driven over HTTP like a user.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },

@@ -44,6 +44,6 @@ export const videoJoin: Adapter<VideoJoinParams> = {
       "-map", "[v]", "-map", "[a]", ...H264, "-c:a", "aac", "-b:a", "128k", ...MP4, "out.mp4",
     ];
     const out = await run(Object.fromEntries(parts.map((x) => [x.name, x.data])), args, ctx);
-    return finish(ctx, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
+    return finish(ctx, out, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
   },
 };

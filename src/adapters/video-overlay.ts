@@ -32,6 +32,6 @@ export const videoOverlay: Adapter<VideoOverlayParams> = {
     ctx.progress(0.05);
     const args = ["-i", "in.mp4", "-i", "overlay.img", "-filter_complex", overlayFilter(p), "-map", "[v]", "-map", "0:a?", ...H264, "-c:a", "copy", ...MP4, "out.mp4"];
     const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, args, ctx);
-    return finish(ctx, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
+    return finish(ctx, out, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
   },
 };

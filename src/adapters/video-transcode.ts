@@ -19,7 +19,7 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const name = stem(input.file_name);
     if (p.format === "mp4") {
       const out = await run({ "in.mp4": video.data }, ["-i", "in.mp4", ...codec, ...MP4, "out.mp4"], ctx);
-      return finish(ctx, `${name}.mp4`, out.read("out.mp4"), "video/mp4");
+      return finish(ctx, out, `${name}.mp4`, out.read("out.mp4"), "video/mp4");
     }
     const out = await run(
       { "in.mp4": video.data },
@@ -31,7 +31,7 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const segments = out.list(".").filter((f) => f.startsWith(`${name}_`) && f.endsWith(".ts")).sort();
     const urls: string[] = [];
     for (const seg of segments) urls.push(ctx.outputUrl(await ctx.write(seg, out.read(seg), "video/mp2t")));
-    return finish(ctx, `${name}.m3u8`, out.read(`${name}.m3u8`), "application/vnd.apple.mpegurl", {
+    return finish(ctx, out, `${name}.m3u8`, out.read(`${name}.m3u8`), "application/vnd.apple.mpegurl", {
       playlist_url: ctx.outputUrl({ key: "", file_name: `${name}.m3u8`, content_type: "", size: 0 }),
       segments: urls,
       duration: video.info.duration,

@@ -49,7 +49,7 @@ export async function run(files: Record<string, Uint8Array>, args: string[], ctx
 }
 
 /** Writes an ffmpeg output and shapes the file-producing result of API.md, plus what was measured. */
-export async function finish(ctx: AdapterContext, fileName: string, data: Uint8Array, contentType: string, extra: Record<string, unknown> = {}) {
+export async function finish(ctx: AdapterContext, run: FfmpegRun, fileName: string, data: Uint8Array, contentType: string, extra: Record<string, unknown> = {}) {
   const file = await ctx.write(fileName, data, contentType);
   const info = contentType.startsWith("video/") ? parseInfo((await ffmpeg({ "out.bin": data }, ["-i", "out.bin"])).log) : null;
   return {
@@ -57,6 +57,7 @@ export async function finish(ctx: AdapterContext, fileName: string, data: Uint8A
       success: true,
       output: { file_name: file.file_name, content_type: file.content_type, size: file.size, url: ctx.outputUrl(file) },
       ...(info ? { duration: info.duration, width: info.video?.width, height: info.video?.height } : {}),
+      ffmpeg_heap_mb: Math.round(run.heapBytes / 1024 / 1024),
       ...extra,
     },
     output: file,

@@ -8,6 +8,7 @@ import createCore from "@ffmpeg/core";
 import ffmpegWasm from "@ffmpeg/core/wasm";
 
 interface FfmpegCore {
+  HEAPU8: Uint8Array;
   FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; readdir(path: string): string[]; mkdir(path: string): void };
   exec(...args: string[]): number;
   setLogger(fn: (l: { type: string; message: string }) => void): void;
@@ -16,6 +17,8 @@ interface FfmpegCore {
 
 export interface FfmpegRun {
   code: number;
+  /** ffmpeg's WASM heap after the run: what this step needed of the isolate's 128 MB. */
+  heapBytes: number;
   log: string[];
   read(path: string): Uint8Array;
   list(dir: string): string[];
@@ -41,7 +44,7 @@ export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], 
   if (onProgress) core.setProgress(({ progress }) => onProgress(progress));
   for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data);
   const code = core.exec("-hide_banner", "-nostats", ...args);
-  return { code, log, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
+  return { code, log, heapBytes: core.HEAPU8.length, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
 }
 
 export interface MediaInfo {

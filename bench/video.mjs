@@ -1,0 +1,114 @@
+/**
+ * Video benchmark: video-overlay of a 5 s 1280×720 clip (with audio) in workerd (ffmpeg.wasm,
+ * one thread) against native ffmpeg with the same arguments on one thread, in the same run.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { FormData, Miniflare } from "miniflare";
+import sharp from "sharp";
+
+const RUNS = Number(process.env.BENCH_VIDEO_RUNS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const PARAMS = { overlay_file_name: "logo.png", position: "bottom-right", margin: 24, opacity: 0.9 };
+
+function nativeFfmpeg() {
+  const r = spawnSync("ffmpeg", ["-version"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.split("\n")[0] : null;
+}
+
+async function clip(dir, seconds = 5) {
+  const path = join(dir, `clip-${seconds}.mp4`);
+  const args = ["-f", "lavfi", "-i", `testsrc2=size=1280x720:rate=25:duration=${seconds}`, "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-y", path];
+  if (nativeFfmpeg()) execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args]);
+  else {
+    const { ffmpegNodeFile } = await import("./ffmpeg-node-file.mjs");
+    await ffmpegNodeFile(args, path);
+  }
+  return readFileSync(path);
+}
+
+function startWorker() {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "bench/video.wrangler.toml", "--outdir", resolve(".wrangler/bench-video-build")], { stdio: "ignore" });
+  return new Miniflare({
+    modules: true,
+    scriptPath: resolve(".wrangler/bench-video-build/video-worker.js"),
+    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm", "**/*-wasm"] }],
+    compatibilityDate: "2026-04-20",
+  });
+}
+
+const logoPng = () => sharp({ create: { width: 240, height: 120, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.8 } } }).png().toBuffer();
+
+async function overlayInWorkerd(mf, video, logo) {
+  const form = new FormData();
+  form.set("clip.mp4", new Blob([video]), "clip.mp4");
+  form.set("logo.png", new Blob([logo]), "logo.png");
+  form.set("params", JSON.stringify(PARAMS));
+  const res = await mf.dispatchFetch("http://bench/", { method: "POST", body: form });
+  const body = await res.text();
+  if (!res.ok) throw new Error(`bench worker answered ${res.status}: ${body.slice(0, 400)}`);
+  return { ms: Number(res.headers.get("x-ms")), heapMb: Number(res.headers.get("x-heap-mb")) };
+}
+
+/** `npm run bench -- limits`: time and ffmpeg heap of the overlay as 720p inputs grow (the README's limits). */
+export async function videoLimits() {
+  const dir = mkdtempSync(join(tmpdir(), "cascade-bench-limits-"));
+  const mf = startWorker();
+  try {
+    const logo = await logoPng();
+    console.log("\nvideo-overlay limits, 1280×720 25 fps H.264 + AAC inputs, in workerd:");
+    for (const seconds of [5, 15, 30, 60]) {
+      const video = await clip(dir, seconds);
+      const r = await overlayInWorkerd(mf, video, logo);
+      console.log(`  ${String(seconds).padStart(3)} s, ${(video.length / 1e6).toFixed(1).padStart(5)} MB in: ${r.ms} ms, ffmpeg heap ${r.heapMb} MB`);
+    }
+  } finally {
+    await mf.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function videoBench() {
+  const dir = mkdtempSync(join(tmpdir(), "cascade-bench-video-"));
+  try {
+    const video = await clip(dir);
+    const logo = await logoPng();
+    writeFileSync(join(dir, "in.mp4"), video);
+    writeFileSync(join(dir, "overlay.img"), logo);
+
+    const mf = startWorker();
+    const ours = [];
+    let args;
+    let heap = 0;
+    try {
+      args = await (await mf.dispatchFetch(`http://bench/args?params=${encodeURIComponent(JSON.stringify(PARAMS))}`)).json();
+      for (let i = 0; i <= RUNS; i++) {
+        const r = await overlayInWorkerd(mf, video, logo);
+        if (i > 0) ours.push(r.ms);
+        heap = r.heapMb;
+      }
+    } finally {
+      await mf.dispose();
+    }
+    console.log(`\nvideo-overlay: 5 s 1280×720 H.264 + AAC clip, PNG logo at 90 % opacity, ${RUNS} runs each`);
+    console.log(`  workerd (ffmpeg.wasm, Cascade adapter): median ${median(ours)} ms (includes probing input and output), ffmpeg heap ${heap} MB`);
+    const version = nativeFfmpeg();
+    if (!version) {
+      console.log("  native ffmpeg: not installed (apt-get install ffmpeg) — baseline skipped");
+      return;
+    }
+    const native = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const t = performance.now();
+      execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-filter_threads", "1", "-filter_complex_threads", "1", ...args, "-threads", "1", "-y", "out.mp4"], { cwd: dir });
+      if (i > 0) native.push(performance.now() - t);
+    }
+    console.log(`  native ${version.replace(/ Copyright.*/, "")} (same arguments, one thread): median ${median(native).toFixed(0)} ms`);
+    console.log(`  ratio: ${(median(ours) / median(native)).toFixed(2)}× native (goal ≤ 3×)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
