@@ -4,6 +4,7 @@
  */
 import { overlayFilter, videoOverlay } from "../src/adapters/video-overlay";
 import { H264, MP4 } from "../src/adapters/video/common";
+import { timings } from "../src/adapters/video/ffmpeg";
 import type { AdapterContext, StepFile } from "../src/adapters/types";
 
 export default {
@@ -36,11 +37,14 @@ export default {
         limits: { maxVideoMb: 100, maxVideoSeconds: 600 },
         progress: () => undefined,
       };
+      timings.length = 0;
       const started = performance.now();
       const outcome = await videoOverlay.run(file("clip.mp4"), params, ctx);
       const ms = performance.now() - started;
       const heap = String(outcome.result.ffmpeg_heap_mb);
-      return new Response(files.get(outcome.output!.key) as ArrayBuffer, { headers: { "x-ms": String(Math.round(ms)), "x-heap-mb": heap } });
+      return new Response(files.get(outcome.output!.key) as ArrayBuffer, {
+        headers: { "x-ms": String(Math.round(ms)), "x-heap-mb": heap, "x-runs": timings.join(",") },
+      });
     } catch (err) {
       return new Response(String((err as Error)?.stack ?? err), { status: 500 });
     }

@@ -18,9 +18,9 @@ function nativeFfmpeg() {
   return r.status === 0 ? r.stdout.split("\n")[0] : null;
 }
 
-async function clip(dir, seconds = 5) {
-  const path = join(dir, `clip-${seconds}.mp4`);
-  const args = ["-f", "lavfi", "-i", `testsrc2=size=1280x720:rate=25:duration=${seconds}`, "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+async function clip(dir, seconds = 5, size = "1280x720") {
+  const path = join(dir, `clip-${seconds}-${size}.mp4`);
+  const args = ["-f", "lavfi", "-i", `testsrc2=size=${size}:rate=25:duration=${seconds}`, "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
     "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-y", path];
   if (nativeFfmpeg()) execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args]);
   else {
@@ -50,20 +50,20 @@ async function overlayInWorkerd(mf, video, logo) {
   const res = await mf.dispatchFetch("http://bench/", { method: "POST", body: form });
   const body = await res.text();
   if (!res.ok) throw new Error(`bench worker answered ${res.status}: ${body.slice(0, 400)}`);
-  return { ms: Number(res.headers.get("x-ms")), heapMb: Number(res.headers.get("x-heap-mb")) };
+  return { ms: Number(res.headers.get("x-ms")), heapMb: Number(res.headers.get("x-heap-mb")), runs: res.headers.get("x-runs") };
 }
 
-/** `npm run bench -- limits`: time and ffmpeg heap of the overlay as 720p inputs grow (the README's limits). */
+/** `npm run bench limits`: time and ffmpeg heap of the overlay by frame size and duration (the README's limits). */
 export async function videoLimits() {
   const dir = mkdtempSync(join(tmpdir(), "cascade-bench-limits-"));
   const mf = startWorker();
   try {
     const logo = await logoPng();
-    console.log("\nvideo-overlay limits, 1280×720 25 fps H.264 + AAC inputs, in workerd:");
-    for (const seconds of [5, 15, 30, 60]) {
-      const video = await clip(dir, seconds);
+    console.log("\nvideo-overlay limits, 25 fps H.264 + AAC inputs, in workerd:");
+    for (const [size, seconds] of [["640x360", 5], ["640x360", 30], ["1280x720", 5], ["1280x720", 15], ["1920x1080", 5]]) {
+      const video = await clip(dir, seconds, size);
       const r = await overlayInWorkerd(mf, video, logo);
-      console.log(`  ${String(seconds).padStart(3)} s, ${(video.length / 1e6).toFixed(1).padStart(5)} MB in: ${r.ms} ms, ffmpeg heap ${r.heapMb} MB`);
+      console.log(`  ${size.padStart(9)} ${String(seconds).padStart(3)} s, ${(video.length / 1e6).toFixed(1).padStart(5)} MB in: ${r.ms} ms, ffmpeg heap ${r.heapMb} MB`);
     }
   } finally {
     await mf.dispose();
@@ -83,18 +83,22 @@ export async function videoBench() {
     const ours = [];
     let args;
     let heap = 0;
+    let runs = "";
     try {
       args = await (await mf.dispatchFetch(`http://bench/args?params=${encodeURIComponent(JSON.stringify(PARAMS))}`)).json();
       for (let i = 0; i <= RUNS; i++) {
         const r = await overlayInWorkerd(mf, video, logo);
         if (i > 0) ours.push(r.ms);
         heap = r.heapMb;
+        runs = r.runs;
       }
     } finally {
       await mf.dispose();
     }
     console.log(`\nvideo-overlay: 5 s 1280×720 H.264 + AAC clip, PNG logo at 90 % opacity, ${RUNS} runs each`);
     console.log(`  workerd (ffmpeg.wasm, Cascade adapter): median ${median(ours)} ms (includes probing input and output), ffmpeg heap ${heap} MB`);
+    const [probeIn, encode, probeOut] = runs.split(",").map(Number);
+    console.log(`  where the time goes (last run, ms): probe input ${probeIn}, overlay + encode ${encode}, probe output ${probeOut}`);
     const version = nativeFfmpeg();
     if (!version) {
       console.log("  native ffmpeg: not installed (apt-get install ffmpeg) — baseline skipped");

@@ -163,6 +163,12 @@ describe("video: bad input fails the step clearly", () => {
     expect(done.results[0].result).toBe("clip.mp4 lasts 12 s, over the 10 s video limit of the media Worker.");
   });
 
+  it("an input with frames over 1280×720 (ffmpeg would outgrow the isolate)", async () => {
+    const hd = await video({ w: 1920, h: 1080, d: 1, fps: 2, audio: false, color: "black" });
+    const done = await run("thumb0", hd);
+    expect(done.results[0].result).toMatch(/^clip\.mp4 is 1920×1080; the media Worker handles up to 1280×720/);
+  });
+
   it("a chain mixing image and video Workers is refused at PUT", async () => {
     const res = await apiJson("/api/configurations/mixed", jsonInit("PUT", { chain: [{ adapter: "image-compositor", params: {} }, { adapter: "video-thumbnail", params: {} }] }, c.auth));
     expect([res.status, res.body.error.code]).toEqual([400, "incompatible_chain"]);

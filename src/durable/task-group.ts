@@ -188,6 +188,34 @@ export class TaskGroup extends DurableObject<Env> {
     await this.end("Failed");
   }
 
+  /**
+   * Stops the group: queued steps are skipped, a running step is abandoned (its late report is
+   * ignored, as its token no longer matches), and callbacks hear `Cancelled`. False when already ended.
+   */
+  async cancel(): Promise<boolean> {
+    const info = this.info();
+    if (!info || TERMINAL.includes(info.status)) return false;
+    const now = new Date().toISOString();
+    this.sql.run("UPDATE steps SET state = 'skipped', token = NULL, deadline = NULL, ended_at = COALESCE(ended_at, ?) WHERE state IN ('queued', 'running')", now);
+    await this.end("Cancelled");
+    return true;
+  }
+
+  /**
+   * Resumes a failed group from its failed step, with the same inputs and the earlier steps'
+   * outputs; attempts go on counting. False unless the group has failed.
+   */
+  async retry(): Promise<boolean> {
+    const info = this.info();
+    const failed = this.sql.one<{ idx: number }>("SELECT idx FROM steps WHERE state = 'failed' ORDER BY idx LIMIT 1");
+    if (!info || info.status !== "Failed" || !failed) return false;
+    this.sql.run("UPDATE steps SET state = 'queued', error = NULL, results = NULL, output = NULL, ended_at = NULL WHERE idx >= ?", failed.idx);
+    this.sql.run("UPDATE info SET status = 'Running', ended_at = NULL");
+    await this.index();
+    await this.enqueue(failed.idx);
+    return true;
+  }
+
   /** Watchdog: a step past its deadline (lost message, crashed consumer) is re-queued, or failed once out of attempts. */
   override async alarm(): Promise<void> {
     const info = this.info();
@@ -324,6 +352,10 @@ export class TaskGroup extends DurableObject<Env> {
       created_at: info.created_at,
       updated_at: new Date().toISOString(),
     });
+  }
+
+  async status(): Promise<GroupStatus | null> {
+    return this.info()?.status ?? null;
   }
 
   /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */

@@ -17,6 +17,7 @@ export type Failure =
   | { kind: "video_unsupported"; fileName: string; detail: string }
   | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number }
   | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number }
+  | { kind: "video_frame_too_large"; fileName: string; width: number; height: number }
   | { kind: "ffmpeg_failed"; detail: string }
   | { kind: "timed_out"; seconds: number }
   | { kind: "dead_lettered" }
@@ -68,6 +69,11 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
       return { message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB video limit of the media Worker.`, retryable: false };
     case "video_too_long":
       return { message: `${f.fileName} lasts ${f.seconds} s, over the ${f.limitSeconds} s video limit of the media Worker.`, retryable: false };
+    case "video_frame_too_large":
+      return {
+        message: `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to 1280×720 (ffmpeg needs ~240 MB for 1080p, over the 128 MB a Worker has).`,
+        retryable: false,
+      };
     case "ffmpeg_failed":
       return { message: `ffmpeg failed: ${f.detail}`, retryable: false };
     case "timed_out":

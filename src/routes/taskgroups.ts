@@ -109,6 +109,29 @@ taskgroups.openapi(
   },
 );
 
+for (const action of ["cancel", "retry"] as const) {
+  taskgroups.openapi(
+    createRoute({
+      method: "post",
+      path: `/api/taskgroup/{id}/${action}`,
+      tags: ["taskgroup"],
+      description: action === "cancel" ? "Stop a Queued or Running taskgroup; callbacks report Cancelled." : "Resume a Failed taskgroup from its failed step.",
+      request: { params: idParam },
+      responses: { 202: ok("Accepted", z.object({ task_id: z.string(), status: z.enum(STATUSES) })), ...errorResponses, 409: errorResponses[400] },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const group = await ownedGroup(c, id);
+      if (!(await (action === "cancel" ? group.cancel() : group.retry()))) {
+        const status = await group.status();
+        const why = action === "cancel" ? `it has already ended (${status})` : `only a Failed taskgroup can be retried (this one is ${status})`;
+        throw new ApiError(409, `cannot_${action}`, `This taskgroup cannot be ${action === "cancel" ? "cancelled" : "retried"}: ${why}.`);
+      }
+      return c.json({ task_id: id, status: (await group.status())! }, 202);
+    },
+  );
+}
+
 taskgroups.openapi(
   createRoute({
     method: "post",

@@ -37,13 +37,18 @@ async function load(): Promise<FfmpegCore> {
 }
 
 /** Runs one ffmpeg command on a fresh core with `files` in its memory file system. */
+/** Milliseconds of each ffmpeg run in this isolate (start-up included), read by the bench. */
+export const timings: number[] = [];
+
 export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], onProgress?: (ratio: number) => void): Promise<FfmpegRun> {
+  const started = performance.now();
   const core = await load();
   const log: string[] = [];
   core.setLogger((l) => log.push(l.message));
   if (onProgress) core.setProgress(({ progress }) => onProgress(progress));
   for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data);
   const code = core.exec("-hide_banner", "-nostats", ...args);
+  timings.push(Math.round(performance.now() - started));
   return { code, log, heapBytes: core.HEAPU8.length, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
 }
 
