@@ -51,6 +51,16 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** Polls a status URL until the taskgroup has ended (or a minute has passed). */
+async function waitForEnd(statusUrl: string): Promise<any> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const view: any = await (await fetch(statusUrl, { headers: auth })).json();
+    if (["Succeeded", "Failed", "Cancelled"].includes(view.status) || Date.now() > until) return view;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const json = (method: string, body: unknown) => ({ method, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("README walk-through against wrangler dev", () => {
@@ -85,12 +95,7 @@ describe("README walk-through against wrangler dev", () => {
     const accepted = JSON.parse(out);
     expect(accepted).toMatchObject({ status: "Queued", status_url: `${BASE}/api/taskgroup/${accepted.task_id}` });
 
-    let view: any;
-    const until = Date.now() + 60_000;
-    do {
-      await new Promise((r) => setTimeout(r, 250));
-      view = await (await fetch(accepted.status_url, { headers: auth })).json();
-    } while (!["Succeeded", "Failed"].includes(view.status) && Date.now() < until);
+    const view = await waitForEnd(accepted.status_url);
     expect(view.status, JSON.stringify(view)).toBe("Succeeded");
     expect(view.results[1].result[0].file_key).toBe("walkthrough/final/voucher.png");
 
@@ -126,12 +131,7 @@ describe("README walk-through against wrangler dev", () => {
       "-F", "tg-s3-upload_input=tg-image-compositor",
     ]).toString();
     const accepted = JSON.parse(out);
-    let view: any;
-    const until = Date.now() + 60_000;
-    do {
-      await new Promise((r) => setTimeout(r, 250));
-      view = await (await fetch(accepted.status_url, { headers: auth })).json();
-    } while (!["Succeeded", "Failed"].includes(view.status) && Date.now() < until);
+    const view = await waitForEnd(accepted.status_url);
     expect(view.status, JSON.stringify(view)).toBe("Succeeded");
     const s3 = new AwsClient({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER", service: "s3", region: "us-east-1" });
     const stored = Buffer.from(await (await s3.fetch(`http://127.0.0.1:${S3_PORT}/demo/walkthrough/final/photo.png`)).arrayBuffer());
