@@ -125,7 +125,8 @@ export class TaskGroup extends DurableObject<Env> {
       await this.index();
     }
     await this.armWatchdog();
-    if (row.attempts === 0) await this.emit({ type: "task.started", step: idx });
+    // Once per run of the step: not again for a queue retry or a watchdog re-queue, but again after /retry.
+    if (row.started_at === null) await this.emit({ type: "task.started", step: idx });
     const group = this.spec();
     const spec = group.steps[idx]!;
     const outputOf = (name: string): StepFile => {
@@ -209,7 +210,10 @@ export class TaskGroup extends DurableObject<Env> {
     const info = this.info();
     const failed = this.sql.one<{ idx: number }>("SELECT idx FROM steps WHERE state = 'failed' ORDER BY idx LIMIT 1");
     if (!info || info.status !== "Failed" || !failed) return false;
-    this.sql.run("UPDATE steps SET state = 'queued', error = NULL, results = NULL, output = NULL, ended_at = NULL WHERE idx >= ?", failed.idx);
+    this.sql.run(
+      "UPDATE steps SET state = 'queued', error = NULL, results = NULL, output = NULL, progress = NULL, started_at = NULL, ended_at = NULL WHERE idx >= ?",
+      failed.idx,
+    );
     this.sql.run("UPDATE info SET status = 'Running', ended_at = NULL");
     await this.index();
     await this.enqueue(failed.idx);

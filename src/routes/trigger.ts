@@ -101,7 +101,7 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   const sub = readSubmission(fields);
   const client = c.get("client");
   const store = clientStore(c.env, client);
-  let id: string = crypto.randomUUID();
+  const id = crypto.randomUUID();
   const statusUrl = (taskId: string) => `${new URL(c.req.url).origin}/api/${kind}/${taskId}`;
   const spec = await buildSpec(c, id, kind, sub);
 
