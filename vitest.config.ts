@@ -10,7 +10,7 @@ const devVars = Object.fromEntries(
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
 );
 // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
-const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "120" };
+const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "120", RATE_LIMIT_PER_MINUTE: "150" };
 /** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the image Worker. */
 const fontsAsData: Plugin = {
   name: "fonts-as-data",

@@ -188,6 +188,20 @@ export class ClientStore extends DurableObject<Env> {
     return this.sql.run("DELETE FROM assets WHERE name = ?", name) > 0;
   }
 
+  // ---- rate limit: a fixed one-minute window per client, kept in memory (one object per client) ----
+
+  private window = { start: 0, count: 0 };
+
+  /** Counts one trigger request; over `perMinute`, answers how many seconds until the window resets. */
+  async takeTriggerToken(perMinute: number): Promise<{ allowed: boolean; retryAfterS: number }> {
+    const now = Date.now();
+    if (now - this.window.start >= 60_000) this.window = { start: now, count: 0 };
+    const retryAfterS = Math.max(1, Math.ceil((this.window.start + 60_000 - now) / 1000));
+    if (this.window.count >= perMinute) return { allowed: false, retryAfterS };
+    this.window.count++;
+    return { allowed: true, retryAfterS: 0 };
+  }
+
   // ---- Idempotency-Key: reserved before anything starts, so two racing repeats start one taskgroup ----
 
   /** Reserves `key` for `taskId`, or returns the task that already holds it (conflict when the body differs). */

@@ -28,6 +28,9 @@ const MIGRATIONS = [
      attempts INTEGER NOT NULL DEFAULT 0, token TEXT, deadline INTEGER, progress INTEGER, results TEXT, error TEXT,
      output TEXT, started_at TEXT, ended_at TEXT);
    ${DELIVERY_SCHEMA}`,
+  // v2: retention. The group's files are deleted from R2 at `retention_at` (epoch ms) after it ends.
+  `ALTER TABLE info ADD COLUMN retention_at INTEGER;
+   ALTER TABLE info ADD COLUMN files_deleted_at TEXT;`,
 ];
 
 interface InfoRow extends Record<string, SqlStorageValue> {
@@ -39,6 +42,8 @@ interface InfoRow extends Record<string, SqlStorageValue> {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
+  retention_at: number | null;
+  files_deleted_at: string | null;
 }
 
 interface StepRow extends Record<string, SqlStorageValue> {
@@ -223,7 +228,11 @@ export class TaskGroup extends DurableObject<Env> {
   /** Watchdog: a step past its deadline (lost message, crashed consumer) is re-queued, or failed once out of attempts. */
   override async alarm(): Promise<void> {
     const info = this.info();
-    if (!info || TERMINAL.includes(info.status)) return;
+    if (!info) return;
+    if (TERMINAL.includes(info.status)) {
+      if (info.retention_at !== null && info.retention_at <= Date.now() && !info.files_deleted_at) await this.deleteFiles();
+      return this.armWatchdog();
+    }
     for (const row of this.steps()) {
       if (!ACTIVE(row.state) || row.deadline === null || row.deadline > Date.now()) continue;
       if (row.attempts < this.maxAttempts) await this.enqueue(row.idx);
@@ -232,10 +241,27 @@ export class TaskGroup extends DurableObject<Env> {
     await this.armWatchdog();
   }
 
+  /** One alarm serves both the step watchdog and, once the group has ended, file retention. */
   private async armWatchdog(): Promise<void> {
-    const next = this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE deadline IS NOT NULL")?.d;
-    if (next) await this.ctx.storage.setAlarm(next);
+    const step = this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE deadline IS NOT NULL")?.d ?? null;
+    const info = this.info();
+    const retention = info && !info.files_deleted_at ? info.retention_at : null;
+    const next = [step, retention].filter((t): t is number => t !== null).sort((a, b) => a - b)[0];
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
     else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Retention: every R2 object of this taskgroup (inputs, outputs, segments) goes; the record stays. */
+  private async deleteFiles(): Promise<void> {
+    const info = this.info()!;
+    const prefix = `clients/${info.client}/taskgroups/${info.id}/`;
+    let cursor: string | undefined;
+    do {
+      const page = await this.env.FILES.list({ prefix, cursor });
+      if (page.objects.length) await this.env.FILES.delete(page.objects.map((o) => o.key));
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    this.sql.run("UPDATE info SET files_deleted_at = ?", new Date().toISOString());
   }
 
   /** Queues step `idx` under a fresh token: any older message for it is then ignored. */
@@ -251,7 +277,8 @@ export class TaskGroup extends DurableObject<Env> {
   }
 
   private async end(status: GroupStatus): Promise<void> {
-    this.sql.run("UPDATE info SET status = ?, ended_at = ?", status, new Date().toISOString());
+    const retentionAt = Date.now() + Number(this.env.RETENTION_DAYS) * 86_400_000;
+    this.sql.run("UPDATE info SET status = ?, ended_at = ?, retention_at = ?", status, new Date().toISOString(), retentionAt);
     await this.armWatchdog();
     await this.index();
     await this.emit({ type: "job.ended" });
@@ -364,7 +391,8 @@ export class TaskGroup extends DurableObject<Env> {
 
   /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */
   async view() {
-    if (!this.info()) return null;
+    const info = this.info();
+    if (!info) return null;
     const snap = this.snapshot();
     const progress = this.steps().map((s) => s.progress);
     return {
@@ -374,6 +402,8 @@ export class TaskGroup extends DurableObject<Env> {
       created_at: snap.created_at,
       started_at: snap.started_at,
       ended_at: snap.ended_at,
+      files_expire_at: info.retention_at ? new Date(info.retention_at).toISOString() : null,
+      files_deleted_at: info.files_deleted_at,
       content_id: snap.spec.contentId ?? null,
       workflow: snap.spec.workflow ?? null,
       custom_data: (snap.spec.customData ?? null) as string | number | boolean | object | null,
@@ -402,7 +432,8 @@ export class TaskGroup extends DurableObject<Env> {
    * The R2 key of a file a succeeded step produced: its output, or another file it wrote beside it
    * (HLS segments). The route answers 404 when no such object exists.
    */
-  async outputKey(stepName: string, fileName: string): Promise<string | null> {
+  async outputKey(stepName: string, fileName: string): Promise<string | "expired" | null> {
+    if (this.info()?.files_deleted_at) return "expired";
     const row = this.sql.one<{ output: string | null }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", stepName);
     if (!row) return null;
     const out = parse<StepFile | null>(row.output);

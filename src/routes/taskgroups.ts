@@ -101,6 +101,7 @@ taskgroups.openapi(
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
     const key = await (await ownedGroup(c, id)).outputKey(step, file_name);
+    if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
     const obj = key && (await c.env.FILES.get(key));
     if (!obj) throw notFound("Output", `${step}/${file_name}`);
     const headers = new Headers({ "content-length": String(obj.size), etag: obj.httpEtag });

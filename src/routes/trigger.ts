@@ -96,6 +96,13 @@ async function fingerprint(fields: Map<string, FieldValue>): Promise<string> {
 }
 
 async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
+  // Counted before the body is read, so a client that floods cannot make us parse uploads.
+  const limit = await clientStore(c.env, c.get("client")).takeTriggerToken(Number(c.env.RATE_LIMIT_PER_MINUTE));
+  if (!limit.allowed) {
+    throw new ApiError(429, "rate_limited", `More than ${c.env.RATE_LIMIT_PER_MINUTE} submissions in a minute; try again in ${limit.retryAfterS} s.`, undefined, {
+      "Retry-After": String(limit.retryAfterS),
+    });
+  }
   const raw = await readFields(c);
   const fields = kind === "task" ? taskToGroupFields(raw) : raw;
   const sub = readSubmission(fields);
@@ -136,6 +143,7 @@ const responses = {
   ...errorResponses,
   409: errorResponses[400],
   413: errorResponses[400],
+  429: errorResponses[400],
   415: errorResponses[400],
   422: errorResponses[400],
 };
