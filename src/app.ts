@@ -1,4 +1,7 @@
+import { createRoute, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { DOC_CONFIG, renderDocs } from "./routes/docs";
+import { webhookDocs } from "./schemas/callback-bodies";
 import { ApiError, errorBody } from "./lib/errors";
 import { admin } from "./routes/admin";
 import { router } from "./routes/app-env";
@@ -12,16 +15,27 @@ import { triggers } from "./routes/trigger";
 
 export const app = router();
 
-app.get("/healthz", (c) => c.json({ ok: true }));
+app.openapi(
+  createRoute({ method: "get", path: "/healthz", tags: ["operations"], responses: { 200: { description: "Alive", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } } }),
+  (c) => c.json({ ok: true }, 200),
+);
 
 app.route("/", admin);
 app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? next() : clientAuth(c, next)));
 for (const r of [client, configurations, assets, storage, triggers, taskgroups]) app.route("/", r);
 
-app.doc31("/openapi.json", {
-  openapi: "3.1.0",
-  info: { title: "Cascade", version: "0.1.0", description: "Media task engine at the edge. Contract: API.md." },
-});
+for (const hook of webhookDocs) {
+  app.openAPIRegistry.registerWebhook({
+    method: "post",
+    path: hook.name,
+    description: hook.description,
+    request: { headers: hook.headers, body: { content: { "application/json": { schema: hook.schema } } } },
+    responses: { 200: { description: "Any 2xx ends the delivery; anything else is retried on the schedule (410 stops it)." } },
+  });
+}
+app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "Authorization: Bearer <api-key> (or the client + api-key headers)" });
+app.doc31("/openapi.json", DOC_CONFIG);
+app.get("/docs", (c) => c.html(renderDocs(app.getOpenAPI31Document(DOC_CONFIG) as never)));
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
 

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, it } from "vitest";
 import { app } from "../src/app";
+import { auroraBody, jobEndBody, lightflowBody, taskEventBody, vccBody } from "../src/schemas/callback-bodies";
 import { apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd, type TestClient } from "./support/api";
 
 type Sink = Awaited<ReturnType<typeof newSink>>;
@@ -52,6 +53,8 @@ describe("callback formats, field by field", () => {
     expect(b.map((x) => x.event ?? "end")).toEqual(["task.started", "task.succeeded", "task.started", "task.succeeded", "end"]);
     expect(b[0]).toEqual({ job_id: id, task_id: id, task_name: "tg-first", workflow: "conference", event: "task.started", content_id: "content-7", message: "tg-first started" });
     expect(b[3].task_name).toBe("tg-s3-upload");
+    b.slice(0, 4).forEach((x) => taskEventBody.parse(x)); // the documented schema, strictly
+    jobEndBody.parse(b[4]);
     expect(b[4]).toEqual({
       job_id: id, task_id: id, status: "Succeeded", workflow: "conference", content_id: "content-7",
       custom_data: JSON.stringify({ booth: 12 }), start_date: done.started_at, end_date: done.ended_at, results: done.results,
@@ -68,6 +71,7 @@ describe("callback formats, field by field", () => {
     const [hit] = await sink.waitFor(1);
     const body = JSON.parse(hit.body);
     expect(Object.keys(body)).toEqual(["status", "task_id", "results"]);
+    vccBody.parse(body);
     expect(body.status).toBe("Failed");
     expect(body.task_id).toBe(id);
     expect(body.results).toEqual(done.results);
@@ -84,6 +88,7 @@ describe("callback formats, field by field", () => {
     const [p] = await post.waitFor(1);
     const body = JSON.parse(p.body);
     expect(Object.keys(body).sort()).toEqual(["assetName", "assetUrl", "duration", "endDate", "inputUrl", "metadata", "startDate", "status", "thumbnail", "uuid"]);
+    lightflowBody.parse(body);
     expect(body).toMatchObject({ uuid: id, assetName: "content-7", inputUrl: null, startDate: done.started_at, endDate: done.ended_at, status: "Succeeded", metadata: JSON.stringify({ booth: 12 }) });
     expect(body.assetUrl).toBe(done.results[1].result[0].url);
     expect(body.thumbnail).toBe(`https://cascade.test/api/taskgroup/${id}/outputs/tg-s3-upload/voucher.png`);
@@ -101,6 +106,7 @@ describe("callback formats, field by field", () => {
     const { id, done } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, format: "aurora" }] });
     const body = JSON.parse((await sink.waitFor(1))[0].body);
     expect(body).toMatchObject({ code: 1, msg: "failed", callback_url: sink.url });
+    auroraBody.parse(body);
     expect(body.data).toHaveLength(2);
     expect(Object.keys(body.data[0]).sort()).toEqual(["duration", "error_code", "error_msg", "format", "input", "output", "spend_time", "status", "task_id"]);
     expect(body.data[0]).toMatchObject({ task_id: id, input: "voucher.png", output: done.results[0].result[0].url, format: "png", status: "succeeded", error_code: 0, error_msg: "" });

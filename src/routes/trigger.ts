@@ -152,7 +152,7 @@ export const triggers = router();
 for (const kind of ["taskgroup", "task"] as const) {
   for (const path of [`/api/${kind}/`, `/api/${kind}`]) {
     triggers.openapi(
-      createRoute({ method: "post", path, tags: [kind], description, responses, hide: path.endsWith("/") }),
+      createRoute({ method: "post", path, tags: [kind], description, responses }),
       (c) => trigger(c, kind) as never,
     );
   }
