@@ -1,5 +1,8 @@
 import type { StepFile } from "../adapters/types";
 import type { CallbackSpec } from "../schemas/callbacks";
+import type { ChainLink } from "../schemas/configuration";
+
+export type { ChainLink };
 
 /** What a submission asked for, fixed at trigger time so later edits to configurations change nothing. */
 export interface TaskgroupSpec {
@@ -16,10 +19,6 @@ export interface TaskgroupSpec {
   origin: string;
 }
 
-export interface ChainLink {
-  adapter: string;
-  params: Record<string, unknown>;
-}
 
 export type StepInput =
   | { kind: "data"; file: StepFile }

@@ -3,27 +3,14 @@ import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
 import { errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
+import { STATUSES, taskgroupView } from "../schemas/taskgroup";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
-const STATUSES = ["Queued", "Running", "Succeeded", "Failed", "Cancelled"] as const;
 const idParam = z.object({ id: z.uuid({ message: "a task id is a UUID" }) });
 const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
-const taskgroupView = z
-  .object({
-    task_id: z.string(),
-    kind: z.enum(["task", "taskgroup"]),
-    status: z.enum(STATUSES),
-    created_at: z.string(),
-    started_at: z.string().nullable(),
-    ended_at: z.string().nullable(),
-    steps: z.array(z.object({ configuration: z.string(), state: z.string(), attempts: z.number(), result: z.unknown(), error: z.string().nullable() }).passthrough()),
-    results: z.array(z.object({ error: z.boolean(), result: z.unknown(), configuration: z.string() })).nullable(),
-    deliveries: z.array(z.object({ id: z.string(), state: z.string(), attempts: z.array(z.unknown()) }).passthrough()),
-  })
-  .passthrough()
-  .openapi("Taskgroup");
+
 
 /** The taskgroup's object, after checking it belongs to the signed-in client: anything else is a 404. */
 async function ownedGroup(c: Context<AppEnv>, id: string) {

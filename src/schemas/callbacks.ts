@@ -42,6 +42,9 @@ export const callbackSchema = z
   .strict()
   .openapi("Callback");
 
+/** A callback as clients send it. */
+export type CallbackInput = z.input<typeof callbackSchema>;
+
 /** A callback after validation, with one spelling of each flag. */
 export interface CallbackSpec {
   url: string;

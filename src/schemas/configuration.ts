@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { adapterSpec, catalog, heavyRuntimes } from "../adapters/catalog";
-import type { ChainLink } from "../durable/taskgroup-model";
 import { badRequest } from "../lib/errors";
 
 const link = z
@@ -9,6 +8,12 @@ const link = z
     params: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
+
+/** One adapter of a configuration, with its params. */
+export interface ChainLink {
+  adapter: string;
+  params: Record<string, unknown>;
+}
 
 export const configurationInput = z
   .union([link, z.object({ chain: z.array(link).min(1).max(10) }).strict()])

@@ -1,5 +1,5 @@
 import { assetParams, paramNames } from "../adapters/catalog";
-import type { ChainLink } from "../durable/taskgroup-model";
+import type { ChainLink } from "./configuration";
 import { ApiError, badRequest } from "../lib/errors";
 import { resourceName } from "./common";
 

@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { createClient, verifyWebhook } from "../../src/client";
 import { startReceiver } from "../support/receiver";
 
 const PORT = 18787;
@@ -142,6 +144,42 @@ describe("README walk-through against wrangler dev", () => {
     let bright = 0;
     for (let i = 0; i < data.length; i += meta.channels!) if (data[i]! > 200 && data[i + 1]! > 200) bright++;
     expect(bright).toBeGreaterThan(100);
+  });
+
+  it("the typed client: configurations, assets, a taskgroup with a Blob, waitFor, verifyWebhook", async () => {
+    const cascade = createClient({ baseUrl: BASE, apiKey: DEMO_KEY });
+    const { webhook_secret } = await cascade.client.get();
+    await cascade.storage.put({ name: "client-store", type: "s3", endpoint: `http://127.0.0.1:${S3_PORT}`, bucket: "demo", prefix: "client", access_key_id: "S3RVER", secret_access_key: "S3RVER" });
+    await cascade.configurations.put("client-upload", { adapter: "s3-upload", params: { storage: "client-store", key_template: "{prefix}/{file_name}" } });
+    expect((await cascade.assets.put("note.txt", new TextEncoder().encode("an asset"), "text/plain")).size).toBe(8);
+    const sink = (await (await fetch(`${receiver.url}/sinks`, { method: "POST", body: JSON.stringify({ secret: webhook_secret }) })).json()) as { id: string };
+    const hook = `${receiver.url}/sinks/${sink.id}`;
+    const { task_id } = await cascade.taskgroups.create({
+      configurations: ["client-upload"],
+      files: { "client-upload": new File(["from the typed client"], "typed.txt", { type: "text/plain" }) },
+      webhookUrl: hook,
+      idempotencyKey: `typed-${Date.now()}`,
+    });
+    const done = await cascade.taskgroups.waitFor(task_id, { timeoutMs: 60_000, intervalMs: 200 });
+    expect(done.status).toBe("Succeeded");
+    expect(done.steps[0]!.output?.file_name).toBe("typed.txt");
+    await expect(cascade.configurations.get("does-not-exist")).rejects.toMatchObject({ status: 404, code: "not_found" });
+
+    let log: any[] = [];
+    for (let i = 0; i < 120 && log.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      log = (await (await fetch(`${hook}/log`)).json()) as any[];
+    }
+    const payload = await verifyWebhook({ body: log[0].body, headers: log[0].headers }, webhook_secret);
+    expect(payload).toMatchObject({ status: "Succeeded", task_id });
+    await expect(verifyWebhook({ body: log[0].body.replace("Succeeded", "Failed"), headers: log[0].headers }, webhook_secret)).rejects.toThrow();
+  });
+
+  it("serves an OpenAPI 3.1 document that a validator accepts", async () => {
+    const doc = (await (await fetch(`${BASE}/openapi.json`)).json()) as any;
+    const validated = (await SwaggerParser.validate(structuredClone(doc))) as any;
+    expect(validated.openapi).toBe("3.1.0");
+    expect(Object.keys(validated.paths).length).toBeGreaterThan(20);
   });
 
   it("answers bad input with JSON errors, never a 500", async () => {
