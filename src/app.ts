@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { DOC_CONFIG, renderDocs } from "./routes/docs";
+import { DASHBOARD_HTML } from "./dashboard/page";
+import { DASHBOARD_JS } from "./dashboard/script";
 import { webhookDocs } from "./schemas/callback-bodies";
 import { ApiError, errorBody } from "./lib/errors";
 import { admin } from "./routes/admin";
@@ -36,6 +38,11 @@ for (const hook of webhookDocs) {
 app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "Authorization: Bearer <api-key> (or the client + api-key headers)" });
 app.doc31("/openapi.json", DOC_CONFIG);
 app.get("/docs", (c) => c.html(renderDocs(app.getOpenAPI31Document(DOC_CONFIG) as never)));
+
+// The dashboard: a static page and script; all data comes from the JSON API with the tab's key.
+const DASHBOARD_CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'unsafe-inline'; frame-ancestors 'none'";
+app.get("/", (c) => c.html(DASHBOARD_HTML, 200, { "content-security-policy": DASHBOARD_CSP }));
+app.get("/dashboard.js", (c) => c.body(DASHBOARD_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }));
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
 

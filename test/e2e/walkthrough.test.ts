@@ -3,54 +3,34 @@
  * driven with curl and fetch exactly as the README walk-through does.
  */
 import { AwsClient } from "aws4fetch";
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { createClient, verifyWebhook } from "../../src/client";
 import { startReceiver } from "../support/receiver";
+import { DEMO_KEY, startDev } from "./dev-server";
 
 const PORT = 18787;
 const S3_PORT = 14568;
 const BASE = `http://127.0.0.1:${PORT}`;
-const DEMO_KEY = /DEMO_API_KEY=(.+)/.exec(readFileSync(".dev.vars", "utf8"))![1]!.trim();
 const auth = { authorization: `Bearer ${DEMO_KEY}` };
 
-let dev: ChildProcess;
+let dev: Awaited<ReturnType<typeof startDev>>;
 let work: string;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
-async function waitUntilUp(): Promise<void> {
-  const until = Date.now() + 90_000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return;
-    } catch {
-      /* not yet listening */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("wrangler dev did not come up");
-}
-
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
-  dev = spawn("node", ["scripts/dev.mjs", "--persist-to", join(work, "state")], {
-    env: { ...process.env, PORT: String(PORT), S3_PORT: String(S3_PORT) },
-    stdio: "ignore",
-    detached: true,
-  });
   receiver = await startReceiver();
-  await waitUntilUp();
+  dev = await startDev(PORT, S3_PORT);
+  work = dev.work;
 }, 120_000);
 
 afterAll(async () => {
-  if (dev?.pid) process.kill(-dev.pid, "SIGTERM");
+  dev?.stop();
   receiver?.server.closeAllConnections();
   await new Promise((r) => receiver?.server.close(r));
-  rmSync(work, { recursive: true, force: true });
 });
 
 /** Polls a status URL until the taskgroup has ended (or a minute has passed). */
