@@ -1,5 +1,6 @@
 import type { AttemptRecord, DeliveryMessage, PendingDelivery } from "../durable/taskgroup-model";
 import { clientStore, taskGroup } from "../lib/stubs";
+import { failedAttempt } from "./attempts";
 import { sendEmail } from "./email";
 import { signatureHeaders } from "./sign";
 
@@ -61,15 +62,7 @@ export async function attemptDelivery(d: PendingDelivery, secrets: Parameters<ty
   } catch (err) {
     const e = err as Error;
     const timedOut = e?.name === "TimeoutError" || e?.name === "AbortError";
-    return {
-      ok: false,
-      at: at.toISOString(),
-      status: null,
-      latency_ms: Date.now() - started,
-      response: "",
-      error: timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `network error: ${e?.message ?? String(err)}`,
-      retry_after_s: null,
-    };
+    return failedAttempt(at, started, timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `network error: ${e?.message ?? String(err)}`);
   }
 }
 

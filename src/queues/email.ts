@@ -1,6 +1,7 @@
 import { EmailMessage } from "cloudflare:email";
 import { createMimeMessage } from "mimetext/browser";
 import type { AttemptRecord, PendingDelivery } from "../durable/taskgroup-model";
+import { failedAttempt } from "./attempts";
 
 /** Sends a `mailto:` callback's summary through the send_email binding (locally: an .eml file). */
 export async function sendEmail(env: Pick<Env, "EMAIL" | "EMAIL_FROM">, d: PendingDelivery): Promise<AttemptRecord> {
@@ -19,14 +20,6 @@ export async function sendEmail(env: Pick<Env, "EMAIL" | "EMAIL_FROM">, d: Pendi
     await env.EMAIL.send(new EmailMessage(env.EMAIL_FROM, to, mime.asRaw()));
     return { ok: true, at: at.toISOString(), status: null, latency_ms: Date.now() - started, response: "sent", error: null, retry_after_s: null };
   } catch (err) {
-    return {
-      ok: false,
-      at: at.toISOString(),
-      status: null,
-      latency_ms: Date.now() - started,
-      response: "",
-      error: `email not sent: ${(err as Error)?.message ?? String(err)}`,
-      retry_after_s: null,
-    };
+    return failedAttempt(at, started, `email not sent: ${(err as Error)?.message ?? String(err)}`);
   }
 }
