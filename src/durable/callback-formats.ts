@@ -40,7 +40,8 @@ export interface Rendered {
 const seconds = (from: string | null, to: string | null) =>
   from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 10) / 100 : null;
 
-const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
+/** The authenticated download URL of a step's output. */
+export const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
   s.output ? `${snap.spec.origin}/api/taskgroup/${snap.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(s.output.file_name)}` : null;
 
 function describeInput(input: StepInput): string {

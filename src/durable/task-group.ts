@@ -6,8 +6,8 @@ import { scheduleOf } from "../schemas/callbacks";
 import type { GroupEvent, GroupSnapshot } from "./callback-formats";
 import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
 import { DELIVERY_SCHEMA, DeliveryLog, type DeliveryEnded, type NewDelivery, type NextStep } from "./delivery-log";
-import { vccPayload } from "./results";
 import { json, parse, Sql } from "./sql";
+import { snapshotOf, TERMINAL, viewOf, type InfoRow, type StepRow } from "./task-group-view";
 import { r2Keys } from "./taskgroup-model";
 import type {
   AttemptRecord,
@@ -33,35 +33,6 @@ const MIGRATIONS = [
    ALTER TABLE info ADD COLUMN files_deleted_at TEXT;`,
 ];
 
-interface InfoRow extends Record<string, SqlStorageValue> {
-  id: string;
-  client: string;
-  kind: string;
-  status: GroupStatus;
-  spec: string;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  retention_at: number | null;
-  files_deleted_at: string | null;
-}
-
-interface StepRow extends Record<string, SqlStorageValue> {
-  idx: number;
-  name: string;
-  state: StepState;
-  attempts: number;
-  token: string | null;
-  deadline: number | null;
-  progress: number | null;
-  results: string | null;
-  error: string | null;
-  output: string | null;
-  started_at: string | null;
-  ended_at: string | null;
-}
-
-const TERMINAL: GroupStatus[] = ["Succeeded", "Failed", "Cancelled"];
 const ACTIVE = (s: StepState) => s === "queued" || s === "running";
 
 /** One taskgroup: its steps run strictly in order, one queue message at a time, watched by an alarm. */
@@ -288,26 +259,9 @@ export class TaskGroup extends DurableObject<Env> {
   // ---- callbacks ----
 
   private snapshot(): GroupSnapshot {
-    const info = this.info()!;
-    return {
-      id: info.id,
-      status: info.status,
-      spec: this.spec(),
-      created_at: info.created_at,
-      started_at: info.started_at,
-      ended_at: info.ended_at,
-      steps: this.steps().map((s) => ({
-        name: s.name,
-        state: s.state,
-        attempts: s.attempts,
-        results: parse<unknown>(s.results),
-        error: s.error,
-        output: parse<StepFile | null>(s.output),
-        started_at: s.started_at,
-        ended_at: s.ended_at,
-      })),
-    };
+    return snapshotOf(this.info()!, this.steps());
   }
+
 
   private async emit(event: GroupEvent): Promise<void> {
     for (const d of planDeliveries(event, this.snapshot())) await this.queueDelivery(d);
@@ -392,41 +346,9 @@ export class TaskGroup extends DurableObject<Env> {
   /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */
   async view() {
     const info = this.info();
-    if (!info) return null;
-    const snap = this.snapshot();
-    const progress = this.steps().map((s) => s.progress);
-    return {
-      task_id: snap.id,
-      kind: snap.spec.kind,
-      status: snap.status,
-      created_at: snap.created_at,
-      started_at: snap.started_at,
-      ended_at: snap.ended_at,
-      files_expire_at: info.retention_at ? new Date(info.retention_at).toISOString() : null,
-      files_deleted_at: info.files_deleted_at,
-      content_id: snap.spec.contentId ?? null,
-      workflow: snap.spec.workflow ?? null,
-      custom_data: (snap.spec.customData ?? null) as string | number | boolean | object | null,
-      steps: snap.steps.map((s, i) => ({
-        configuration: s.name,
-        state: s.state,
-        attempts: s.attempts,
-        progress: progress[i] ?? null,
-        started_at: s.started_at,
-        ended_at: s.ended_at,
-        result: (s.results ?? null) as object | null,
-        error: s.error,
-        output: s.output && {
-          file_name: s.output.file_name,
-          content_type: s.output.content_type,
-          size: s.output.size,
-          url: `${snap.spec.origin}/api/taskgroup/${snap.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(s.output.file_name)}`,
-        },
-      })),
-      results: TERMINAL.includes(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
-      deliveries: this.deliveries.list(),
-    };
+    return info ? viewOf(info, this.steps(), this.deliveries.list()) : null;
   }
+
 
   /**
    * The R2 key of a file a succeeded step produced: its output, or another file it wrote beside it

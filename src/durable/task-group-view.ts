@@ -1,0 +1,90 @@
+import type { StepFile } from "../adapters/types";
+import { outputUrl, type GroupSnapshot } from "./callback-formats";
+import type { DeliveryLog } from "./delivery-log";
+import { vccPayload } from "./results";
+import { parse } from "./sql";
+import type { GroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
+
+export const TERMINAL: GroupStatus[] = ["Succeeded", "Failed", "Cancelled"];
+
+/** The TaskGroup object's rows, as its SQLite tables hold them. */
+export interface InfoRow extends Record<string, SqlStorageValue> {
+  id: string;
+  client: string;
+  kind: string;
+  status: GroupStatus;
+  spec: string;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  retention_at: number | null;
+  files_deleted_at: string | null;
+}
+
+export interface StepRow extends Record<string, SqlStorageValue> {
+  idx: number;
+  name: string;
+  state: StepState;
+  attempts: number;
+  token: string | null;
+  deadline: number | null;
+  progress: number | null;
+  results: string | null;
+  error: string | null;
+  output: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+/** The group as callbacks see it at one moment. */
+export function snapshotOf(info: InfoRow, steps: StepRow[]): GroupSnapshot {
+  return {
+    id: info.id,
+    status: info.status,
+    spec: parse<TaskgroupSpec>(info.spec),
+    created_at: info.created_at,
+    started_at: info.started_at,
+    ended_at: info.ended_at,
+    steps: steps.map((s) => ({
+      name: s.name,
+      state: s.state,
+      attempts: s.attempts,
+      results: parse<unknown>(s.results),
+      error: s.error,
+      output: parse<StepFile | null>(s.output),
+      started_at: s.started_at,
+      ended_at: s.ended_at,
+    })),
+  };
+}
+
+/** The document of `GET /api/taskgroup/{id}` (schema: src/schemas/taskgroup.ts). */
+export function viewOf(info: InfoRow, steps: StepRow[], deliveries: ReturnType<DeliveryLog["list"]>) {
+  const snap = snapshotOf(info, steps);
+  return {
+    task_id: snap.id,
+    kind: snap.spec.kind,
+    status: snap.status,
+    created_at: snap.created_at,
+    started_at: snap.started_at,
+    ended_at: snap.ended_at,
+    files_expire_at: info.retention_at ? new Date(info.retention_at).toISOString() : null,
+    files_deleted_at: info.files_deleted_at,
+    content_id: snap.spec.contentId ?? null,
+    workflow: snap.spec.workflow ?? null,
+    custom_data: (snap.spec.customData ?? null) as string | number | boolean | object | null,
+    steps: snap.steps.map((s, i) => ({
+      configuration: s.name,
+      state: s.state as StepState,
+      attempts: s.attempts,
+      progress: steps[i]!.progress,
+      started_at: s.started_at,
+      ended_at: s.ended_at,
+      result: (s.results ?? null) as object | null,
+      error: s.error,
+      output: s.output && { file_name: s.output.file_name, content_type: s.output.content_type, size: s.output.size, url: outputUrl(snap, s)! },
+    })),
+    results: TERMINAL.includes(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
+    deliveries,
+  };
+}
