@@ -4,7 +4,6 @@
  */
 import { overlayFilter, videoOverlay } from "../src/adapters/video-overlay";
 import { H264, MP4 } from "../src/adapters/video/common";
-import { timings } from "../src/adapters/video/ffmpeg";
 import { memoryContext } from "./memory-context";
 
 export default {
@@ -17,12 +16,11 @@ export default {
       const form = await req.formData();
       const { ctx, file, files } = await memoryContext(form);
       const params = videoOverlay.params.parse(JSON.parse(String(form.get("params"))));
-      timings.length = 0;
       const started = performance.now();
       const outcome = await videoOverlay.run(file("clip.mp4"), params, ctx);
       const ms = performance.now() - started;
       return new Response(files.get(outcome.output!.key)!, {
-        headers: { "x-ms": String(Math.round(ms)), "x-heap-mb": String(outcome.result.ffmpeg_heap_mb), "x-runs": timings.join(",") },
+        headers: { "x-ms": String(Math.round(ms)), "x-heap-mb": String(outcome.result.ffmpeg_heap_mb), "x-ffmpeg-ms": String(outcome.result.ffmpeg_ms) },
       });
     } catch (err) {
       return new Response(String((err as Error)?.stack ?? err), { status: 500 });

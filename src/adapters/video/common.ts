@@ -65,6 +65,7 @@ export async function finish(ctx: AdapterContext, run: FfmpegRun, fileName: stri
       output: { file_name: file.file_name, content_type: file.content_type, size: file.size, url: ctx.outputUrl(file) },
       ...(info ? { duration: info.duration, width: info.video?.width, height: info.video?.height } : {}),
       ffmpeg_heap_mb: Math.round(run.heapBytes / 1024 / 1024),
+      ffmpeg_ms: run.ms,
       ...extra,
     },
     output: file,

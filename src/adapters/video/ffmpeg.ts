@@ -17,6 +17,8 @@ interface FfmpegCore {
 
 export interface FfmpegRun {
   code: number;
+  /** Wall time of the run, core start-up included. */
+  ms: number;
   /** ffmpeg's WASM heap after the run: what this step needed of the isolate's 128 MB. */
   heapBytes: number;
   log: string[];
@@ -37,9 +39,6 @@ async function load(): Promise<FfmpegCore> {
 }
 
 /** Runs one ffmpeg command on a fresh core with `files` in its memory file system. */
-/** Milliseconds of each ffmpeg run in this isolate (start-up included), read by the bench. */
-export const timings: number[] = [];
-
 export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], onProgress?: (ratio: number) => void): Promise<FfmpegRun> {
   const started = performance.now();
   const core = await load();
@@ -48,8 +47,8 @@ export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], 
   if (onProgress) core.setProgress(({ progress }) => onProgress(progress));
   for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data);
   const code = core.exec("-hide_banner", "-nostats", ...args);
-  timings.push(Math.round(performance.now() - started));
-  return { code, log, heapBytes: core.HEAPU8.length, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
+  const ms = Math.round(performance.now() - started);
+  return { code, log, ms, heapBytes: core.HEAPU8.length, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
 }
 
 export interface MediaInfo {
