@@ -25,47 +25,37 @@ const fontsAsData: Plugin = {
 // The pool names the Worker under test after the project; the media Worker reaches its Durable Objects there.
 const API_WORKER = "vitest-pool-workers-runner-workers";
 
-/** The image and media Workers beside the API Worker, as `wrangler deploy --dry-run` built them (npm's pretest). */
-const auxiliaryWorkers = [
-  {
-    name: "cascade-image",
+/**
+ * A heavy Worker (image, media) beside the API Worker, as `wrangler deploy --dry-run` built it
+ * (npm's pretest), with the bindings its wrangler.toml declares.
+ */
+function heavyWorker(kind: "image" | "media", vars: Record<string, string> = {}) {
+  const queue = `cascade-${kind}`;
+  return {
+    name: queue,
     modules: true,
-    scriptPath: resolve(".wrangler/image-build/image-worker.js"),
+    scriptPath: resolve(`.wrangler/${kind}-build/${kind}-worker.js`),
+    // wrangler names the bundled ffmpeg module "<hash>-wasm" (from the "@ffmpeg/core/wasm" import).
     modulesRules: [
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-      { type: "Data", include: ["**/*.ttf"] },
+      { type: "CompiledWasm" as const, include: ["**/*.wasm", "**/*-wasm"] },
+      { type: "Data" as const, include: ["**/*.ttf"] },
     ],
     compatibilityDate: "2026-04-20",
-    bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY! },
+    bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY!, ...vars },
     r2Buckets: { FILES: "cascade-files" },
     durableObjects: {
       TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
       CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
     },
     queueConsumers: {
-      "cascade-image": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-image-dlq" },
-      "cascade-image-dlq": { maxBatchTimeout: 0 },
+      [queue]: { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: `${queue}-dlq` },
+      [`${queue}-dlq`]: { maxBatchTimeout: 0 },
     },
-  },
-  {
-    name: "cascade-media",
-    modules: true,
-    scriptPath: resolve(".wrangler/media-build/media-worker.js"),
-    // wrangler names the bundled ffmpeg module "<hash>-wasm" (from the "@ffmpeg/core/wasm" import).
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm", "**/*-wasm"] }],
-    compatibilityDate: "2026-04-20",
-    bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY!, MAX_VIDEO_MB: "1", MAX_VIDEO_SECONDS: "10" },
-    r2Buckets: { FILES: "cascade-files" },
-    durableObjects: {
-      TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
-      CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
-    },
-    queueConsumers: {
-      "cascade-media": { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: "cascade-media-dlq" },
-      "cascade-media-dlq": { maxBatchTimeout: 0 },
-    },
-  },
-];
+  };
+}
+
+// Small video limits so tests reach them with small fixtures.
+const auxiliaryWorkers = [heavyWorker("image"), heavyWorker("media", { MAX_VIDEO_MB: "1", MAX_VIDEO_SECONDS: "10" })];
 
 /** A project inside workerd with the API Worker's real bindings (R2, Durable Objects, Queues). */
 function workerd(name: string, include: string[], withAuxiliaryWorkers: boolean) {
