@@ -46,9 +46,8 @@ export function assetRefs(adapterName: string, params: Record<string, unknown>):
 
 /** The param names an adapter's schema knows, for routing `{cfg}_extras` keys in a chain. */
 export function paramNames(adapterName: string): string[] {
-  let schema = adapterSpec(adapterName)?.params as unknown as { shape?: Record<string, unknown>; def?: { in?: unknown; schema?: unknown } } | undefined;
-  // A refined object (zod 4 keeps `.shape` through refine) or a pipe: look through to the object.
-  while (schema && !schema.shape && schema.def?.in) schema = schema.def.in as typeof schema;
+  // Every params schema is a (possibly refined) zod object; zod 4 keeps `.shape` through refine.
+  const schema = adapterSpec(adapterName)?.params as unknown as { shape?: Record<string, unknown> } | undefined;
   return Object.keys(schema?.shape ?? {});
 }
 

@@ -1,7 +1,7 @@
 import { StepError } from "../lib/failures";
 import type { Adapter } from "./types";
 import { videoJoinParams, type VideoJoinParams } from "./video-join.params";
-import { finish, H264, limitsOf, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
+import { finish, H264, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
@@ -25,15 +25,14 @@ export const videoJoin: Adapter<VideoJoinParams> = {
   name: "video-join",
   params: videoJoinParams,
   async run(input, p, ctx) {
-    const limits = limitsOf(ctx);
-    const main = await loadVideo(ctx, input, limits, "main.mp4");
+    const main = await loadVideo(ctx, input, "main.mp4");
     const parts: LoadedVideo[] = [];
-    if (p.prepend_file_name) parts.push(await loadVideo(ctx, await ctx.asset("prepend_file_name", p.prepend_file_name), limits, "prepend.mp4"));
+    if (p.prepend_file_name) parts.push(await loadVideo(ctx, await ctx.asset("prepend_file_name", p.prepend_file_name), "prepend.mp4"));
     parts.push(main);
-    if (p.append_file_name) parts.push(await loadVideo(ctx, await ctx.asset("append_file_name", p.append_file_name), limits, "append.mp4"));
+    if (p.append_file_name) parts.push(await loadVideo(ctx, await ctx.asset("append_file_name", p.append_file_name), "append.mp4"));
     const total = parts.reduce((s, x) => s + (x.info.duration ?? 0), 0);
-    if (total > limits.maxSeconds) {
-      throw new StepError({ kind: "video_too_long", fileName: "the joined video", seconds: Math.round(total), limitSeconds: limits.maxSeconds });
+    if (total > ctx.limits.maxVideoSeconds) {
+      throw new StepError({ kind: "video_too_long", fileName: "the joined video", seconds: Math.round(total), limitSeconds: ctx.limits.maxVideoSeconds });
     }
     ctx.progress(0.05);
     const v = main.info.video!;

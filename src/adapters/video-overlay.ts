@@ -1,6 +1,6 @@
 import type { Adapter } from "./types";
 import { videoOverlayParams, type VideoOverlayParams } from "./video-overlay.params";
-import { finish, H264, limitsOf, loadVideo, MP4, run, stem } from "./video/common";
+import { finish, H264, loadVideo, MP4, run, stem } from "./video/common";
 
 /** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
 export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): { x: string; y: string } {
@@ -25,8 +25,7 @@ export const videoOverlay: Adapter<VideoOverlayParams> = {
   name: "video-overlay",
   params: videoOverlayParams,
   async run(input, p, ctx) {
-    const limits = limitsOf(ctx);
-    const video = await loadVideo(ctx, input, limits, "in.mp4");
+    const video = await loadVideo(ctx, input, "in.mp4");
     const overlayFile = await ctx.asset("overlay_file_name", p.overlay_file_name);
     const overlay = new Uint8Array(await (await ctx.read(overlayFile)).arrayBuffer());
     ctx.progress(0.05);

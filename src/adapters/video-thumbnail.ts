@@ -1,13 +1,13 @@
 import type { Adapter } from "./types";
 import { videoThumbnailParams, type VideoThumbnailParams } from "./video-thumbnail.params";
-import { finish, limitsOf, loadVideo, run, stem } from "./video/common";
+import { finish, loadVideo, run, stem } from "./video/common";
 
 /** One PNG frame at `time` seconds. */
 export const videoThumbnail: Adapter<VideoThumbnailParams> = {
   name: "video-thumbnail",
   params: videoThumbnailParams,
   async run(input, p, ctx) {
-    const video = await loadVideo(ctx, input, limitsOf(ctx), "in.mp4");
+    const video = await loadVideo(ctx, input, "in.mp4");
     // A time past the end would give no frame: take one from just before the end instead.
     const time = Math.min(p.time, Math.max(0, (video.info.duration ?? 0) - 0.1));
     const scale = p.width ? ["-vf", `scale=${p.width}:-2`] : [];

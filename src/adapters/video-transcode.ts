@@ -1,6 +1,6 @@
 import type { Adapter } from "./types";
 import { videoTranscodeParams, type VideoTranscodeParams } from "./video-transcode.params";
-import { finish, limitsOf, loadVideo, MP4, run, stem } from "./video/common";
+import { finish, loadVideo, MP4, run, stem } from "./video/common";
 
 export function scaleFilter(p: Pick<VideoTranscodeParams, "width" | "height">): string[] {
   if (!p.width && !p.height) return [];
@@ -12,7 +12,7 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
   name: "video-transcode",
   params: videoTranscodeParams,
   async run(input, p, ctx) {
-    const video = await loadVideo(ctx, input, limitsOf(ctx), "in.mp4");
+    const video = await loadVideo(ctx, input, "in.mp4");
     ctx.progress(0.05);
     const rate = p.video_bitrate ? ["-b:v", p.video_bitrate, "-maxrate", p.video_bitrate, "-bufsize", p.video_bitrate] : ["-crf", "23"];
     const codec = ["-c:v", "libx264", "-preset", "veryfast", ...rate, "-pix_fmt", "yuv420p", ...scaleFilter(p), "-c:a", "aac", "-b:a", p.audio_bitrate];
@@ -31,10 +31,10 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const segments = out.list(".").filter((f) => f.startsWith(`${name}_`) && f.endsWith(".ts")).sort();
     const urls: string[] = [];
     for (const seg of segments) urls.push(ctx.outputUrl(await ctx.write(seg, out.read(seg), "video/mp2t")));
-    return finish(ctx, out, `${name}.m3u8`, out.read(`${name}.m3u8`), "application/vnd.apple.mpegurl", {
-      playlist_url: ctx.outputUrl({ key: "", file_name: `${name}.m3u8`, content_type: "", size: 0 }),
+    const done = await finish(ctx, out, `${name}.m3u8`, out.read(`${name}.m3u8`), "application/vnd.apple.mpegurl", {
       segments: urls,
       duration: video.info.duration,
     });
+    return { ...done, result: { ...done.result, playlist_url: done.result.output.url } };
   },
 };

@@ -252,8 +252,9 @@ export class TaskGroup extends DurableObject<Env> {
     this.sql.run("UPDATE info SET status = ?, ended_at = ?, retention_at = ?", status, new Date().toISOString(), retentionAt);
     await this.armWatchdog();
     await this.index();
-    await this.emit({ type: "job.ended" });
-    await this.notifyStorageTargets();
+    const snap = this.snapshot();
+    await this.emit({ type: "job.ended" }, snap);
+    await this.notifyStorageTargets(snap);
   }
 
   // ---- callbacks ----
@@ -263,13 +264,12 @@ export class TaskGroup extends DurableObject<Env> {
   }
 
 
-  private async emit(event: GroupEvent): Promise<void> {
-    for (const d of planDeliveries(event, this.snapshot())) await this.queueDelivery(d);
+  private async emit(event: GroupEvent, snap = this.snapshot()): Promise<void> {
+    for (const d of planDeliveries(event, snap)) await this.queueDelivery(d);
   }
 
   /** Each storage target this group uploaded to, that has a `notify` URL, gets the AuroraCloud body. */
-  private async notifyStorageTargets(): Promise<void> {
-    const snap = this.snapshot();
+  private async notifyStorageTargets(snap: GroupSnapshot): Promise<void> {
     const targets = uploadTargets(snap);
     if (targets.size === 0) return;
     const docs = (await this.clientStore().getDocuments("storage_targets", [...targets.keys()])) as Record<

@@ -2,6 +2,7 @@ import type { AdapterTable } from "../adapters";
 import type { StepFile } from "../adapters/types";
 import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
+import { safeFileName } from "../lib/file-names";
 import { stepContext } from "./step-context";
 
 type RunEnv = Pick<Env, "FILES" | "CLIENTS" | "TASKGROUPS" | "SECRETS_KEY" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
@@ -57,6 +58,5 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
 
 export function fileNameFromUrl(url: string): string {
   const last = new URL(url).pathname.split("/").filter(Boolean).pop();
-  const name = last ? decodeURIComponent(last).replace(/[^\w.-]+/g, "_") : "";
-  return name && name !== "." && name !== ".." ? name : "input";
+  return safeFileName(last ? decodeURIComponent(last) : "", "input");
 }

@@ -4,6 +4,7 @@ import { validateChain, chainOf, type ConfigurationInput } from "../schemas/conf
 import { applyExtras, readSubmission, taskToGroupFields, type FieldValue, type Submission } from "../schemas/submission";
 import { r2Keys, type StepSpec, type TaskgroupSpec } from "../durable/taskgroup-model";
 import { checkOutboundUrl } from "../lib/outbound-url";
+import { safeFileName } from "../lib/file-names";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
@@ -68,7 +69,7 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     if (s.data) {
       total += s.data.size;
       if (total > maxUploadBytes(c.env)) throw tooLarge(c.env);
-      const fileName = (s.data.name || "input").replace(/[^\w.-]+/g, "_");
+      const fileName = safeFileName(s.data.name, "input");
       const file = { key: r2Keys.input(client, id, s.name, fileName), file_name: fileName, content_type: s.data.type || "application/octet-stream", size: s.data.size };
       input = { kind: "data", file };
     } else if (s.url) input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev) };

@@ -71,9 +71,10 @@ export function parseInfo(log: string[]): MediaInfo {
   };
 }
 
-export async function probe(data: Uint8Array, name = "probe.bin"): Promise<MediaInfo> {
+/** What a file holds, and ffmpeg's words about it (the reason when it holds no readable video). */
+export async function probe(data: Uint8Array, name = "probe.bin"): Promise<{ info: MediaInfo; log: string[] }> {
   const run = await ffmpeg({ [name]: data }, ["-i", name]);
-  return parseInfo(run.log);
+  return { info: parseInfo(run.log), log: run.log };
 }
 
 /** The last ffmpeg error lines, for a step error users can act on. */
