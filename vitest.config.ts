@@ -3,12 +3,6 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig, type Plugin } from "vitest/config";
 
-const devVars = Object.fromEntries(
-  readFileSync(".dev.vars", "utf8")
-    .split("\n")
-    .filter((l) => /^[A-Z_]+=/.test(l))
-    .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-);
 // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
 const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "120", RATE_LIMIT_PER_MINUTE: "150" };
 /** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the image Worker. */
@@ -22,7 +16,7 @@ const fontsAsData: Plugin = {
   },
 };
 
-// The pool names the Worker under test after the project; the media Worker reaches its Durable Objects there.
+// The pool names the Worker under test after the project; the heavy Workers reach its engine entrypoint there.
 const API_WORKER = "vitest-pool-workers-runner-workers";
 
 /**
@@ -41,12 +35,10 @@ function heavyWorker(kind: "image" | "media", vars: Record<string, string> = {})
       { type: "Data" as const, include: ["**/*.ttf"] },
     ],
     compatibilityDate: "2026-04-20",
-    bindings: { ...testVars, SECRETS_KEY: devVars.SECRETS_KEY!, ...vars },
+    bindings: { ...testVars, ...vars },
     r2Buckets: { FILES: "cascade-files" },
-    durableObjects: {
-      TASKGROUPS: { className: "TaskGroup", scriptName: API_WORKER },
-      CLIENTS: { className: "ClientStore", scriptName: API_WORKER },
-    },
+    // As in image/ and media/wrangler.toml: the engine's narrow entrypoint, no Durable Objects, no SECRETS_KEY.
+    serviceBindings: { ENGINE: { name: API_WORKER, entrypoint: "EngineRpc" } },
     queueConsumers: {
       [queue]: { maxBatchSize: 1, maxBatchTimeout: 0, maxRetries: 10, deadLetterQueue: `${queue}-dlq` },
       [`${queue}-dlq`]: { maxBatchTimeout: 0 },

@@ -9,6 +9,7 @@ export async function memoryContext(form: FormData): Promise<{ ctx: AdapterConte
     client: "bench",
     taskgroupId: "bench",
     step: "bench",
+    startedMs: 0,
     read: async (f) => ({ arrayBuffer: async () => files.get(f.key)! }) as unknown as R2ObjectBody,
     asset: async (_param, name) => file(name),
     write: async (fileName, body, contentType) => {

@@ -56,14 +56,24 @@ export function assetParams(adapterName: string): string[] {
   return paramNames(adapterName).filter((k) => k.endsWith("_file_name"));
 }
 
-/**
- * The Worker a step runs on: the heavy one its chain needs, else the API Worker. Light adapters
- * run anywhere; a chain may not need two different heavy Workers (refused at PUT).
- */
-export function stepRuntime(chain: { adapter: string }[]): Runtime {
-  return chain.map((l) => adapterSpec(l.adapter)?.runtime ?? "api").find((r) => r !== "api") ?? "api";
+/** A run of consecutive chain links that need the same Worker; one queue message runs one segment. */
+export interface Segment {
+  from: number;
+  to: number;
+  runtime: Runtime;
 }
 
-export function heavyRuntimes(chain: { adapter: string }[]): Runtime[] {
-  return [...new Set(chain.map((l) => adapterSpec(l.adapter)?.runtime ?? "api").filter((r) => r !== "api"))];
+/**
+ * A chain cut into segments by the Worker each link needs: `[video-overlay, s3-upload]` is a media
+ * segment then an API segment, so the media Worker never holds storage credentials.
+ */
+export function segmentsOf(chain: { adapter: string }[]): Segment[] {
+  const out: Segment[] = [];
+  chain.forEach((link, i) => {
+    const runtime = adapterSpec(link.adapter)?.runtime ?? "api";
+    const last = out[out.length - 1];
+    if (last && last.runtime === runtime) last.to = i + 1;
+    else out.push({ from: i, to: i + 1, runtime });
+  });
+  return out;
 }

@@ -1,8 +1,7 @@
-import { apiAdapters, type AdapterTable } from "./index";
+import type { AdapterTable } from "./index";
 import { imageCompositor } from "./image-compositor";
 
-/** Everything the image Worker can run: the image adapters, plus the light ones that share a chain with them. */
+/** Everything the image Worker runs: the image adapters (other links of a chain run on their own Workers). */
 export const imageAdapters: AdapterTable = {
-  ...apiAdapters,
   [imageCompositor.name]: imageCompositor,
 };

@@ -16,7 +16,7 @@ export const s3Upload: Adapter<S3UploadParams> = {
     const target = await ctx.storageTarget(p.storage);
     const key = renderKey(p.key_template, {
       prefix: target.prefix,
-      timestamp: String(Date.now()),
+      timestamp: String(ctx.startedMs),
       file_name: input.file_name,
       task_id: ctx.taskgroupId,
       configuration: ctx.step,

@@ -15,6 +15,8 @@ export interface AdapterContext {
   taskgroupId: string;
   /** The configuration (step) name. */
   step: string;
+  /** When the step first started (epoch ms), the same for every re-run: keys made from it are overwritten, not duplicated. */
+  startedMs: number;
   /** Opens a step file's bytes. */
   read(file: StepFile, range?: { offset: number; length: number }): Promise<R2ObjectBody>;
   /** The file an asset param (`*_file_name`) names, or the earlier output that `{param}_override` put there. */

@@ -1,4 +1,5 @@
 import type { AttemptRecord, DeliveryState, PendingDelivery } from "./taskgroup-model";
+import type { Outbox } from "./outbox";
 import { json, parse, type Sql } from "./sql";
 
 export const DELIVERY_SCHEMA = `
@@ -8,6 +9,15 @@ export const DELIVERY_SCHEMA = `
   CREATE INDEX deliveries_by_channel ON deliveries (channel, seq);
   CREATE TABLE delivery_attempts (delivery_id TEXT NOT NULL, n INTEGER NOT NULL, at TEXT NOT NULL,
     status INTEGER, latency_ms INTEGER NOT NULL, response TEXT NOT NULL, error TEXT, PRIMARY KEY (delivery_id, n));`;
+
+/** v3: each send of a delivery is a fresh queue message under a token, held by one invocation at a time. */
+export const DELIVERY_LEASES = `
+  ALTER TABLE deliveries ADD COLUMN token TEXT;
+  ALTER TABLE deliveries ADD COLUMN holder TEXT;
+  ALTER TABLE deliveries ADD COLUMN holder_try INTEGER;
+  ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+  ALTER TABLE deliveries ADD COLUMN due_at INTEGER;
+  ALTER TABLE deliveries ADD COLUMN round_start INTEGER NOT NULL DEFAULT 0;`;
 
 export interface NewDelivery {
   /** Deliveries of one channel (one callback, the webhook_url, one storage notify) go out one at a time, in order. */
@@ -24,6 +34,22 @@ export interface NewDelivery {
 
 export type NextStep = { action: "done" } | { action: "retry"; delaySeconds: number } | { action: "dead" };
 
+/** The longest delay a queue message may carry (Queues: 12 h); every retry is a new message, so
+ * no message outlives a few seconds past its delay, far inside the queue's retention. */
+export const MAX_QUEUE_DELAY_S = 43_200;
+/** One attempt holds its delivery this long (the request times out after 10 s). */
+const LEASE_MS = 60_000;
+/** A message not claimed this long after it was due is taken as lost and sent again. */
+const LOST_AFTER_MS = 10 * 60_000;
+
+/** What follows attempt `n` (1-based, within the current round) of a delivery on `schedule`. */
+export function afterAttempt(schedule: number[], n: number, a: Pick<AttemptRecord, "ok" | "status" | "retry_after_s">): NextStep {
+  if (a.ok) return { action: "done" };
+  // 410 Gone: the receiver says this endpoint is gone for good.
+  if (a.status === 410 || n > schedule.length) return { action: "dead" };
+  return { action: "retry", delaySeconds: Math.min(MAX_QUEUE_DELAY_S, Math.max(schedule[n - 1]!, a.retry_after_s ?? 0)) };
+}
+
 interface DeliveryRow extends Record<string, SqlStorageValue> {
   id: string;
   seq: number;
@@ -38,32 +64,54 @@ interface DeliveryRow extends Record<string, SqlStorageValue> {
   state: string;
   created_at: string;
   ended_at: string | null;
+  token: string | null;
+  holder: string | null;
+  holder_try: number | null;
+  lease_until: number | null;
+  due_at: number | null;
+  round_start: number;
 }
 
-export interface DeliveryEnded {
-  id: string;
-  state: DeliveryState;
-  /** The next delivery of the same channel, now due to be sent. */
-  next: string | null;
-}
+export type DeliveryClaim = { type: "claimed"; delivery: PendingDelivery } | { type: "busy" } | { type: "ignored" };
 
-/** A taskgroup's outgoing callbacks and every attempt at them, stored in its Durable Object. */
+/**
+ * A taskgroup's outgoing callbacks and every attempt at them. Every change here happens inside the
+ * TaskGroup's transaction and writes the queue messages it needs to the outbox in the same commit.
+ */
 export class DeliveryLog {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly outbox: Outbox,
+    private readonly address: { client: string; taskgroupId: string },
+  ) {}
 
-  /** Records a delivery; returns its id and whether it may be sent now (nothing earlier in its channel is unfinished). */
-  add(d: NewDelivery): { id: string; sendNow: boolean } {
+  /** Records a delivery; it is sent now unless something earlier in its channel is unfinished. */
+  add(d: NewDelivery, now: number): string {
     // The id doubles as the Standard Webhooks `webhook-id`: stable across every retry of this message.
     const id = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
     const seq = (this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM deliveries")?.n ?? 0) + 1;
-    const busy = this.sql.one("SELECT 1 AS x FROM deliveries WHERE channel = ? AND state IN ('pending', 'waiting')", d.channel) !== undefined;
+    const busy = this.channelBusy(d.channel);
     this.sql.run(
       `INSERT INTO deliveries (id, seq, channel, kind, event, url, method, headers, body, schedule, state, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id, seq, d.channel, d.kind, d.event, d.url, d.method, json(d.headers), d.body, json(d.schedule),
-      busy ? "waiting" : "pending", new Date().toISOString(),
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?)`,
+      id, seq, d.channel, d.kind, d.event, d.url, d.method, json(d.headers), d.body, json(d.schedule), new Date(now).toISOString(),
     );
-    return { id, sendNow: !busy };
+    if (!busy) this.dispatch(id, 0, now);
+    return id;
+  }
+
+  private channelBusy(channel: string): boolean {
+    return this.sql.one("SELECT 1 AS x FROM deliveries WHERE channel = ? AND state = 'pending'", channel) !== undefined;
+  }
+
+  /** Makes the delivery pending under a fresh token and writes its queue message to the outbox. */
+  private dispatch(id: string, delaySeconds: number, now: number): void {
+    const token = crypto.randomUUID();
+    this.sql.run(
+      "UPDATE deliveries SET state = 'pending', token = ?, holder = NULL, holder_try = NULL, lease_until = NULL, due_at = ? WHERE id = ?",
+      token, now + delaySeconds * 1000, id,
+    );
+    this.outbox.add({ kind: "send", queue: "deliveries", body: { ...this.address, deliveryId: id, token }, delaySeconds }, now);
   }
 
   private row(id: string): DeliveryRow | undefined {
@@ -74,57 +122,111 @@ export class DeliveryLog {
     return this.sql.one<{ n: number }>("SELECT COUNT(*) AS n FROM delivery_attempts WHERE delivery_id = ?", id)?.n ?? 0;
   }
 
-  /** The request to make next, or null when this delivery is not being attempted (finished, or a duplicate message). */
-  pending(id: string): PendingDelivery | null {
+  /**
+   * Hands the delivery to the invocation of message `messageId` (delivered for the `delivery`-th time).
+   * A second message for the same send finds it held and is told it is busy.
+   */
+  claim(id: string, token: string, messageId: string, delivery: number, now: number): DeliveryClaim {
     const r = this.row(id);
-    if (!r || r.state !== "pending") return null;
+    if (!r || r.state !== "pending" || (r.token !== null && r.token !== token)) return { type: "ignored" };
+    if (r.holder !== null) {
+      const redelivered = r.holder === messageId && delivery > (r.holder_try ?? 0);
+      if (!redelivered && (r.lease_until ?? 0) > now) return { type: "busy" };
+      // The holder stopped before recording its attempt: that attempt counts as failed, and the
+      // schedule's next message (or the dead letter) follows from there.
+      this.interrupted(r, now);
+      return { type: "ignored" };
+    }
+    this.sql.run("UPDATE deliveries SET holder = ?, holder_try = ?, lease_until = ? WHERE id = ?", messageId, delivery, now + LEASE_MS, id);
     return {
-      id: r.id,
-      seq: r.seq,
-      url: r.url,
-      method: r.method as PendingDelivery["method"],
-      headers: parse(r.headers),
-      body: r.body,
-      attempt: this.attemptCount(id) + 1,
+      type: "claimed",
+      delivery: {
+        id: r.id,
+        seq: r.seq,
+        url: r.url,
+        method: r.method as PendingDelivery["method"],
+        headers: parse(r.headers),
+        body: r.body,
+        attempt: this.attemptCount(id) + 1,
+      },
     };
   }
 
-  /** Records one attempt and decides what happens next from the schedule and the answer. */
-  record(id: string, a: AttemptRecord): { next: NextStep; ended: DeliveryEnded | null } {
+  /** Records the attempt of the invocation holding the delivery, then sends again, ends it, or lets the next go. */
+  record(id: string, token: string, messageId: string, a: AttemptRecord, now: number): NextStep | null {
     const r = this.row(id);
-    if (!r || r.state !== "pending") return { next: { action: "done" }, ended: null };
-    const n = this.attemptCount(id) + 1;
+    if (!r || r.state !== "pending" || r.holder !== messageId || (r.token !== null && r.token !== token)) return null;
+    return this.applyAttempt(r, a, now);
+  }
+
+  private applyAttempt(r: DeliveryRow, a: AttemptRecord, now: number): NextStep {
+    const n = this.attemptCount(r.id) + 1;
     this.sql.run(
       "INSERT INTO delivery_attempts (delivery_id, n, at, status, latency_ms, response, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      id, n, a.at, a.status, a.latency_ms, a.response, a.error,
+      r.id, n, a.at, a.status, a.latency_ms, a.response, a.error,
     );
-    const schedule = parse<number[]>(r.schedule);
-    // 410 Gone: the receiver says this endpoint is gone for good.
-    const next: NextStep = a.ok
-      ? { action: "done" }
-      : a.status === 410 || n > schedule.length
-        ? { action: "dead" }
-        : { action: "retry", delaySeconds: Math.max(schedule[n - 1]!, a.retry_after_s ?? 0) };
-    if (next.action === "retry") return { next, ended: null };
-    return { next, ended: this.finish(id, next.action === "done" ? "succeeded" : "dead") };
+    const next = afterAttempt(parse<number[]>(r.schedule), n - r.round_start, a);
+    if (next.action === "retry") this.dispatch(r.id, next.delaySeconds, now);
+    else this.finish(r, next.action === "done" ? "succeeded" : "dead", now);
+    return next;
   }
 
-  /** Ends a pending delivery and releases the next one waiting in its channel. */
-  finish(id: string, state: DeliveryState): DeliveryEnded | null {
+  private interrupted(r: DeliveryRow, now: number): NextStep {
+    const started = (r.lease_until ?? now) - LEASE_MS;
+    return this.applyAttempt(
+      r,
+      { ok: false, at: new Date(started).toISOString(), status: null, latency_ms: Math.max(0, now - started), response: "", error: "the attempt was interrupted before it finished", retry_after_s: null },
+      now,
+    );
+  }
+
+  /** Ends a delivery and releases the next one waiting in its channel. */
+  private finish(r: DeliveryRow, state: DeliveryState, now: number): void {
+    this.sql.run(
+      "UPDATE deliveries SET state = ?, ended_at = ?, token = NULL, holder = NULL, lease_until = NULL, due_at = NULL WHERE id = ?",
+      state, new Date(now).toISOString(), r.id,
+    );
+    this.outbox.add({ kind: "index_delivery", id: r.id }, now);
+    const waiting = this.sql.one<{ id: string }>("SELECT id FROM deliveries WHERE channel = ? AND state = 'waiting' ORDER BY seq LIMIT 1", r.channel);
+    if (waiting && !this.channelBusy(r.channel)) this.dispatch(waiting.id, 0, now);
+  }
+
+  /** The queue gave up on a message (its consumer kept failing): the delivery is dead, never left pending. */
+  deadLetter(id: string, token: string | undefined, now: number): void {
     const r = this.row(id);
-    if (!r || r.state !== "pending") return null;
-    this.sql.run("UPDATE deliveries SET state = ?, ended_at = ? WHERE id = ?", state, new Date().toISOString(), id);
-    const waiting = this.sql.one<{ id: string }>(
-      "SELECT id FROM deliveries WHERE channel = ? AND state = 'waiting' ORDER BY seq LIMIT 1",
-      r.channel,
-    );
-    if (waiting) this.sql.run("UPDATE deliveries SET state = 'pending' WHERE id = ?", waiting.id);
-    return { id, state, next: waiting?.id ?? null };
+    if (!r || r.state !== "pending" || (token !== undefined && r.token !== null && r.token !== token)) return;
+    this.finish(r, "dead", now);
   }
 
-  /** Sends a dead delivery again, keeping its id; its schedule starts over. */
-  reopen(id: string): boolean {
-    return this.sql.run("UPDATE deliveries SET state = 'pending', ended_at = NULL WHERE id = ? AND state = 'dead'", id) > 0;
+  /**
+   * Sends a dead delivery again with the same id, with a fresh count of attempts on its schedule.
+   * Its channel's order holds: behind a message in flight, it waits its turn.
+   */
+  redeliver(id: string, now: number): "sent" | "not_found" | "not_dead" {
+    const r = this.row(id);
+    if (!r) return "not_found";
+    if (r.state !== "dead") return "not_dead";
+    this.sql.run("UPDATE deliveries SET state = 'waiting', ended_at = NULL, round_start = ? WHERE id = ?", this.attemptCount(id), id);
+    if (!this.channelBusy(r.channel)) this.dispatch(id, 0, now);
+    return "sent";
+  }
+
+  /** Watchdog: a send whose holder vanished counts as a failed attempt; a message never claimed is sent again. */
+  watch(now: number): void {
+    for (const r of this.sql.all<DeliveryRow>("SELECT * FROM deliveries WHERE state = 'pending'")) {
+      if (r.holder !== null && (r.lease_until ?? 0) <= now) this.interrupted(r, now);
+      else if (r.holder === null && r.due_at !== null && r.due_at + LOST_AFTER_MS <= now) this.dispatch(r.id, 0, now);
+    }
+  }
+
+  /** When the watchdog must look again, or null when nothing is pending. */
+  nextDue(): number | null {
+    return (
+      this.sql.one<{ t: number | null }>(
+        "SELECT MIN(CASE WHEN holder IS NULL THEN due_at + ? ELSE lease_until END) AS t FROM deliveries WHERE state = 'pending'",
+        LOST_AFTER_MS,
+      )?.t ?? null
+    );
   }
 
   state(id: string): DeliveryState | "waiting" | null {

@@ -3,9 +3,9 @@ import { outputUrl, type GroupSnapshot } from "./callback-formats";
 import type { DeliveryLog } from "./delivery-log";
 import { vccPayload } from "./results";
 import { parse } from "./sql";
+import { isTerminal, type MachineStep } from "./group-machine";
 import type { GroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
 
-export const TERMINAL: GroupStatus[] = ["Succeeded", "Failed", "Cancelled"];
 
 /** The TaskGroup object's rows, as its SQLite tables hold them. */
 export interface InfoRow extends Record<string, SqlStorageValue> {
@@ -34,6 +34,23 @@ export interface StepRow extends Record<string, SqlStorageValue> {
   output: string | null;
   started_at: string | null;
   ended_at: string | null;
+  seg: number;
+  segs: number;
+  seg_attempts: number;
+  run: number;
+  holder: string | null;
+  holder_try: number | null;
+  seg_input: string | null;
+  first_started_ms: number | null;
+}
+
+/** A step row as the state machine reads it. */
+export function machineStep(r: StepRow): MachineStep {
+  return {
+    idx: r.idx, state: r.state, attempts: r.attempts, seg_attempts: r.seg_attempts, seg: r.seg, segs: r.segs,
+    token: r.token, run: r.run, holder: r.holder, holder_try: r.holder_try, deadline: r.deadline, progress: r.progress,
+    results: parse<unknown[] | null>(r.results), started_at: r.started_at, ended_at: r.ended_at,
+  };
 }
 
 /** The group as callbacks see it at one moment. */
@@ -84,7 +101,7 @@ export function viewOf(info: InfoRow, steps: StepRow[], deliveries: ReturnType<D
       error: s.error,
       output: s.output && { file_name: s.output.file_name, content_type: s.output.content_type, size: s.output.size, url: outputUrl(snap, s)! },
     })),
-    results: TERMINAL.includes(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
+    results: isTerminal(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
     deliveries,
   };
 }

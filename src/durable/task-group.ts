@@ -1,25 +1,18 @@
 import { DurableObject } from "cloudflare:workers";
+import { segmentsOf } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
-import { describeFailure, type Failure } from "../lib/failures";
-import { stepRuntime } from "../adapters/catalog";
+import { fault, takeFault } from "../lib/faults";
+import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
-import type { GroupEvent, GroupSnapshot } from "./callback-formats";
+import type { StorageTarget } from "../schemas/storage";
 import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
-import { DELIVERY_SCHEMA, DeliveryLog, type DeliveryEnded, type NewDelivery, type NextStep } from "./delivery-log";
+import { DELIVERY_LEASES, DELIVERY_SCHEMA, DeliveryLog, type DeliveryClaim } from "./delivery-log";
+import { isTerminal, transition, type Command, type Reply, type StepOutcome, type Transition } from "./group-machine";
+import { Outbox, OUTBOX_SCHEMA, type OutboxItem, type QueueName } from "./outbox";
 import { json, parse, Sql } from "./sql";
-import { snapshotOf, TERMINAL, viewOf, type InfoRow, type StepRow } from "./task-group-view";
+import { machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
 import { r2Keys } from "./taskgroup-model";
-import type {
-  AttemptRecord,
-  ClaimedStep,
-  DeliveryMessage,
-  GroupStatus,
-  PendingDelivery,
-  StepMessage,
-  StepOutcome,
-  StepState,
-  TaskgroupSpec,
-} from "./taskgroup-model";
+import type { AttemptRecord, ClaimedStep, GroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
 
 const MIGRATIONS = [
   `CREATE TABLE info (id TEXT PRIMARY KEY, client TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
@@ -31,201 +24,239 @@ const MIGRATIONS = [
   // v2: retention. The group's files are deleted from R2 at `retention_at` (epoch ms) after it ends.
   `ALTER TABLE info ADD COLUMN retention_at INTEGER;
    ALTER TABLE info ADD COLUMN files_deleted_at TEXT;`,
+  // v3: the transactional engine: leases and segments on steps, a log of runs, the outbox, idempotent commands.
+  `ALTER TABLE steps ADD COLUMN seg INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE steps ADD COLUMN segs INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE steps ADD COLUMN seg_attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE steps ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE steps ADD COLUMN holder TEXT;
+   ALTER TABLE steps ADD COLUMN holder_try INTEGER;
+   ALTER TABLE steps ADD COLUMN seg_input TEXT;
+   ALTER TABLE steps ADD COLUMN first_started_ms INTEGER;
+   CREATE TABLE step_runs (idx INTEGER NOT NULL, run INTEGER NOT NULL, seg INTEGER NOT NULL, message_id TEXT NOT NULL,
+     claimed_at INTEGER NOT NULL, reported_at INTEGER, outcome TEXT, PRIMARY KEY (idx, run));
+   CREATE TABLE commands (id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL);
+   ${OUTBOX_SCHEMA}
+   ${DELIVERY_LEASES}`,
 ];
 
-const ACTIVE = (s: StepState) => s === "queued" || s === "running";
+/** Columns the machine's step patches may set; JSON ones are serialised. */
+const STEP_COLUMNS = new Set([
+  "state", "attempts", "seg_attempts", "seg", "token", "run", "holder", "holder_try", "deadline", "progress",
+  "results", "started_at", "ended_at", "error", "output", "seg_input", "first_started_ms",
+]);
+const JSON_COLUMNS = new Set(["results", "output", "seg_input"]);
 
-/** One taskgroup: its steps run strictly in order, one queue message at a time, watched by an alarm. */
+const QUEUE_OF = { api: "steps", image: "image", media: "media" } as const;
+
+export type CommandResult = { ok: true; status: GroupStatus } | { ok: false; status: GroupStatus | null; why: string };
+
+/**
+ * One taskgroup. Every change is a transition of the pure machine (group-machine.ts), applied in
+ * one storage transaction together with the outbox rows for its effects; the outbox is sent after
+ * the commit, and the alarm sends whatever is left, watches leases, and runs retention.
+ */
 export class TaskGroup extends DurableObject<Env> {
   private readonly sql: Sql;
-  private readonly deliveries: DeliveryLog;
+  private readonly outbox: Outbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage);
     this.sql.migrate(MIGRATIONS);
-    this.deliveries = new DeliveryLog(this.sql);
+    this.outbox = new Outbox(this.sql);
   }
 
   private info(): InfoRow | undefined {
     return this.sql.one<InfoRow>("SELECT * FROM info");
   }
 
-  private spec(): TaskgroupSpec {
-    return parse<TaskgroupSpec>(this.info()!.spec);
-  }
-
   private steps(): StepRow[] {
     return this.sql.all<StepRow>("SELECT * FROM steps ORDER BY idx");
   }
 
-  private step(idx: number): StepRow | undefined {
-    return this.sql.one<StepRow>("SELECT * FROM steps WHERE idx = ?", idx);
+  private deliveries(info = this.info()!): DeliveryLog {
+    return new DeliveryLog(this.sql, this.outbox, { client: info.client, taskgroupId: info.id });
   }
 
-  private get stepTimeoutMs(): number {
-    return Number(this.env.STEP_TIMEOUT_S) * 1000;
-  }
+  // ---- applying transitions ----
 
-  private get maxAttempts(): number {
-    return Number(this.env.STEP_MAX_ATTEMPTS);
-  }
-
-  /** Stores the submission and queues its first step. Creating twice is a no-op. */
-  async create(spec: TaskgroupSpec): Promise<void> {
-    if (this.info()) return;
-    const now = new Date().toISOString();
-    this.ctx.storage.transactionSync(() => {
-      this.sql.run(
-        "INSERT INTO info (id, client, kind, status, spec, created_at) VALUES (?, ?, ?, 'Queued', ?, ?)",
-        spec.id, spec.client, spec.kind, json(spec), now,
-      );
-      spec.steps.forEach((s, i) => this.sql.run("INSERT INTO steps (idx, name, state) VALUES (?, ?, 'queued')", i, s.name));
+  /** Runs one command of the machine inside a transaction; `after` reads the result in the same one. */
+  private apply<T = Reply>(command: Command, after?: (reply: Reply, now: number) => T): T | Reply {
+    const out = this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      const reply = this.step(command, now);
+      return after ? after(reply, now) : reply;
     });
-    await this.index();
-    await this.enqueue(0);
+    this.armAlarm();
+    return out;
   }
 
-  /** Hands step `idx` to the consumer holding `token`; null when it must not run (finished, or superseded). */
-  async claimStep(idx: number, token: string): Promise<ClaimedStep | null> {
+  /** One transition written to storage; the caller holds the transaction. */
+  private step(command: Command, now: number): Reply {
     const info = this.info();
-    const row = this.step(idx);
-    if (!info || !row || TERMINAL.includes(info.status) || row.token !== token || !ACTIVE(row.state)) return null;
-    const now = new Date().toISOString();
-    this.sql.run(
-      "UPDATE steps SET state = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?), deadline = ? WHERE idx = ?",
-      now, Date.now() + this.stepTimeoutMs, idx,
-    );
-    if (info.status === "Queued") {
-      this.sql.run("UPDATE info SET status = 'Running', started_at = ?", now);
-      await this.index();
-    }
-    await this.armWatchdog();
-    // Once per run of the step: not again for a queue retry or a watchdog re-queue, but again after /retry.
-    if (row.started_at === null) await this.emit({ type: "task.started", step: idx });
-    const group = this.spec();
-    const spec = group.steps[idx]!;
-    const outputOf = (name: string): StepFile => {
-      const earlier = this.sql.one<{ output: string }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", name);
-      return parse<StepFile>(earlier?.output);
-    };
-    const overrideFiles = Object.fromEntries(Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]));
-    const inputFile =
-      spec.input.kind === "data" ? spec.input.file : spec.input.kind === "input" ? outputOf(spec.input.from) : undefined;
-    return { spec, origin: group.origin, attempt: row.attempts + 1, inputFile, overrideFiles };
-  }
-
-  /** Progress of a running step in percent; callbacks hear of it in 10 % steps. */
-  async reportProgress(idx: number, token: string, percent: number): Promise<void> {
-    const row = this.step(idx);
-    if (!row || row.token !== token || row.state !== "running") return;
-    const p = Math.max(0, Math.min(100, Math.floor(percent)));
-    if (row.progress !== null && p <= row.progress) return;
-    this.sql.run("UPDATE steps SET progress = ? WHERE idx = ?", p, idx);
-    if (Math.floor(p / 10) > Math.floor((row.progress ?? 0) / 10)) await this.emit({ type: "task.progress", step: idx, progress: p });
-  }
-
-  /** Records how a run ended. Returns whether the consumer should retry the same message. */
-  async finishStep(idx: number, token: string, outcome: StepOutcome): Promise<{ retry: boolean }> {
-    const row = this.step(idx);
-    if (!row || row.token !== token || row.state !== "running") return { retry: false };
-    if (outcome.ok) {
+    if (!info) return { type: "ignored", why: "no taskgroup" };
+    const t = transition({ status: info.status, steps: this.steps().map(machineStep) }, command, {
+      now,
+      maxAttempts: Number(this.env.STEP_MAX_ATTEMPTS),
+      timeoutMs: Number(this.env.STEP_TIMEOUT_S) * 1000,
+      retentionMs: Number(this.env.RETENTION_DAYS) * 86_400_000,
+    });
+    this.write(info, t, now);
+    if (command.type === "claim" && t.reply.type === "claimed") {
       this.sql.run(
-        "UPDATE steps SET state = 'succeeded', results = ?, output = ?, error = NULL, progress = 100, ended_at = ?, deadline = NULL WHERE idx = ?",
-        json(outcome.results), json(outcome.output), new Date().toISOString(), idx,
+        "INSERT INTO step_runs (idx, run, seg, message_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
+        command.idx, t.reply.run, this.stepRow(command.idx).seg, command.messageId, now,
       );
-      await this.emit({ type: "task.succeeded", step: idx });
-      if (idx + 1 < this.steps().length) await this.enqueue(idx + 1);
-      else await this.end("Succeeded");
-      return { retry: false };
     }
-    if (outcome.retryable && row.attempts < this.maxAttempts) {
-      this.sql.run("UPDATE steps SET state = 'queued', error = ?, deadline = ? WHERE idx = ?", outcome.message, Date.now() + this.stepTimeoutMs, idx);
-      return { retry: true };
+    if (command.type === "finish") {
+      this.sql.run(
+        "UPDATE step_runs SET reported_at = ?, outcome = ? WHERE idx = ? AND run = ?",
+        now, command.outcome.ok ? "ok" : command.outcome.message, command.idx, command.run,
+      );
     }
-    await this.failStep(idx, outcome.message);
-    return { retry: false };
+    return t.reply;
   }
 
-  /** A step whose message was dead-lettered fails the group. */
-  async abandonStep(idx: number, token: string, failure: Failure): Promise<void> {
-    const row = this.step(idx);
-    if (!row || row.token !== token || !ACTIVE(row.state)) return;
-    await this.failStep(idx, describeFailure(failure).message);
+  private write(info: InfoRow, t: Transition, now: number): void {
+    const set = Object.entries(t.info);
+    if (set.length) this.sql.run(`UPDATE info SET ${set.map(([k]) => `${k} = ?`).join(", ")}`, ...set.map(([, v]) => v as SqlStorageValue));
+    for (const [idx, patch] of t.steps) {
+      const cols = Object.entries(patch).filter(([k]) => STEP_COLUMNS.has(k));
+      if (!cols.length) continue;
+      this.sql.run(
+        `UPDATE steps SET ${cols.map(([k]) => `${k} = ?`).join(", ")} WHERE idx = ?`,
+        ...cols.map(([k, v]) => (JSON_COLUMNS.has(k) ? (v === null ? null : json(v)) : (v as SqlStorageValue))),
+        idx,
+      );
+    }
+    for (const e of t.effects) {
+      switch (e.type) {
+        case "enqueue": {
+          const token = crypto.randomUUID();
+          this.sql.run("UPDATE steps SET token = ? WHERE idx = ?", token, e.idx);
+          const row = this.stepRow(e.idx);
+          const spec = parse<TaskgroupSpec>(info.spec);
+          const runtime = segmentsOf(spec.steps[e.idx]!.chain)[row.seg]!.runtime;
+          const body: StepMessage = { client: info.client, taskgroupId: info.id, step: e.idx, token };
+          this.outbox.add({ kind: "send", queue: QUEUE_OF[runtime], body, delaySeconds: e.delaySeconds }, now);
+          break;
+        }
+        case "emit": {
+          const log = this.deliveries(info);
+          for (const d of planDeliveries(e.event, this.snapshot())) log.add(d, now);
+          break;
+        }
+        case "index":
+        case "notify_targets":
+          this.outbox.add({ kind: e.type }, now);
+          break;
+        default: {
+          const unreachable: never = e;
+          throw new Error(`unknown effect ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
   }
 
-  private async failStep(idx: number, message: string): Promise<void> {
-    const now = new Date().toISOString();
-    this.sql.run(
-      "UPDATE steps SET state = 'failed', error = ?, ended_at = ?, started_at = COALESCE(started_at, ?), deadline = NULL WHERE idx = ?",
-      message, now, now, idx,
-    );
-    this.sql.run("UPDATE steps SET state = 'skipped', deadline = NULL WHERE idx > ? AND state = 'queued'", idx);
-    await this.emit({ type: "task.failed", step: idx });
-    await this.end("Failed");
+  private stepRow(idx: number): StepRow {
+    return this.sql.one<StepRow>("SELECT * FROM steps WHERE idx = ?", idx)!;
   }
 
-  /**
-   * Stops the group: queued steps are skipped, a running step is abandoned (its late report is
-   * ignored, as its token no longer matches), and callbacks hear `Cancelled`. False when already ended.
-   */
-  async cancel(): Promise<boolean> {
+  private snapshot() {
+    return snapshotOf(this.info()!, this.steps());
+  }
+
+  /** Test hook: an armed `reset:<point>` resets the object here, after a commit and before its effects go out. */
+  private resetPoint(point: string): void {
+    if (takeFault(`reset:${point}`)) this.ctx.abort(`injected reset at ${point}`);
+  }
+
+  // ---- the outbox ----
+
+  /** Sends every due outbox row; a failed send stays for the alarm, with backoff. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const row = this.ctx.storage.transactionSync(() => this.outbox.claimNext(Date.now()));
+      if (!row) break;
+      try {
+        await this.perform(row.id, row.item);
+        this.outbox.done(row.id);
+      } catch (err) {
+        console.error(JSON.stringify({ msg: "outbox send failed", taskgroup: this.info()?.id, kind: row.item.kind, error: String(err) }));
+        this.outbox.failed(row.id, String(err), Date.now());
+        break;
+      }
+    }
+    this.armAlarm();
+  }
+
+  private async perform(id: number, item: OutboxItem): Promise<void> {
+    const info = this.info()!;
+    switch (item.kind) {
+      case "send": {
+        fault(`send:${item.queue}`);
+        const queue: Record<QueueName, Queue> = { steps: this.env.STEPS, image: this.env.IMAGE, media: this.env.MEDIA, deliveries: this.env.DELIVERIES };
+        await queue[item.queue].send(item.body, item.delaySeconds > 0 ? { delaySeconds: item.delaySeconds } : undefined);
+        return;
+      }
+      case "index":
+        fault("rpc:index");
+        await clientStore(this.env, info.client).indexTaskgroup({ id: info.id, kind: info.kind, status: info.status, created_at: info.created_at, updated_at: new Date().toISOString() });
+        return;
+      case "index_delivery": {
+        fault("rpc:index_delivery");
+        const summary = this.deliveries(info).summary(item.id);
+        if (summary) await clientStore(this.env, info.client).indexDelivery({ ...summary, task_id: info.id });
+        return;
+      }
+      case "notify_targets": {
+        const targets = uploadTargets(this.snapshot());
+        fault("rpc:storage_targets");
+        const docs = targets.size ? ((await clientStore(this.env, info.client).getDocuments("storage_targets", [...targets.keys()])) as Record<string, Pick<StorageTarget, "notify" | "notify_retry">>) : {};
+        // The deliveries and the end of this row commit together: a reset cannot notify twice.
+        this.ctx.storage.transactionSync(() => {
+          if (!this.sql.one("SELECT 1 AS x FROM outbox WHERE id = ?", id)) return;
+          const log = this.deliveries(info);
+          const snap = this.snapshot();
+          for (const [name, steps] of targets) {
+            const doc = docs[name];
+            if (doc?.notify) log.add(notifyDelivery(snap, name, doc.notify, steps, doc.notify_retry && scheduleOf(doc.notify_retry)), Date.now());
+          }
+          this.outbox.done(id);
+        });
+        return;
+      }
+      default: {
+        const unreachable: never = item;
+        throw new Error(`unknown outbox item ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** One alarm: the outbox, the step and delivery watchdogs, and retention once the group has ended. */
+  private armAlarm(): void {
     const info = this.info();
-    if (!info || TERMINAL.includes(info.status)) return false;
-    const now = new Date().toISOString();
-    this.sql.run("UPDATE steps SET state = 'skipped', token = NULL, deadline = NULL, ended_at = COALESCE(ended_at, ?) WHERE state IN ('queued', 'running')", now);
-    await this.end("Cancelled");
-    return true;
+    if (!info) return;
+    const steps = isTerminal(info.status) ? null : (this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE state IN ('queued', 'running')")?.d ?? null);
+    const retention = info.files_deleted_at ? null : info.retention_at;
+    const due = [steps, retention, this.outbox.nextDue(), this.deliveries(info).nextDue()].filter((t): t is number => t !== null);
+    if (due.length) void this.ctx.storage.setAlarm(Math.min(...due));
+    else void this.ctx.storage.deleteAlarm();
   }
 
-  /**
-   * Resumes a failed group from its failed step, with the same inputs and the earlier steps'
-   * outputs; attempts go on counting. False unless the group has failed.
-   */
-  async retry(): Promise<boolean> {
-    const info = this.info();
-    const failed = this.sql.one<{ idx: number }>("SELECT idx FROM steps WHERE state = 'failed' ORDER BY idx LIMIT 1");
-    if (!info || info.status !== "Failed" || !failed) return false;
-    this.sql.run(
-      "UPDATE steps SET state = 'queued', error = NULL, results = NULL, output = NULL, progress = NULL, started_at = NULL, ended_at = NULL WHERE idx >= ?",
-      failed.idx,
-    );
-    this.sql.run("UPDATE info SET status = 'Running', ended_at = NULL");
-    await this.index();
-    await this.enqueue(failed.idx);
-    return true;
-  }
-
-  /** Watchdog: a step past its deadline (lost message, crashed consumer) is re-queued, or failed once out of attempts. */
   override async alarm(): Promise<void> {
     const info = this.info();
     if (!info) return;
-    if (TERMINAL.includes(info.status)) {
-      if (info.retention_at !== null && info.retention_at <= Date.now() && !info.files_deleted_at) await this.deleteFiles();
-      return this.armWatchdog();
-    }
-    for (const row of this.steps()) {
-      if (!ACTIVE(row.state) || row.deadline === null || row.deadline > Date.now()) continue;
-      if (row.attempts < this.maxAttempts) await this.enqueue(row.idx);
-      else await this.failStep(row.idx, describeFailure({ kind: "timed_out", seconds: this.stepTimeoutMs / 1000 }).message);
-    }
-    await this.armWatchdog();
-  }
-
-  /** One alarm serves both the step watchdog and, once the group has ended, file retention. */
-  private async armWatchdog(): Promise<void> {
-    const step = this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE deadline IS NOT NULL")?.d ?? null;
-    const info = this.info();
-    const retention = info && !info.files_deleted_at ? info.retention_at : null;
-    const next = [step, retention].filter((t): t is number => t !== null).sort((a, b) => a - b)[0];
-    if (next !== undefined) await this.ctx.storage.setAlarm(next);
-    else await this.ctx.storage.deleteAlarm();
+    await this.drain();
+    this.apply({ type: "tick" }, () => this.deliveries(info).watch(Date.now()));
+    if (info.retention_at !== null && info.retention_at <= Date.now() && !info.files_deleted_at) await this.deleteFiles(info);
+    await this.drain();
   }
 
   /** Retention: every R2 object of this taskgroup (inputs, outputs, segments) goes; the record stays. */
-  private async deleteFiles(): Promise<void> {
-    const info = this.info()!;
-    const prefix = `clients/${info.client}/taskgroups/${info.id}/`;
+  private async deleteFiles(info: InfoRow): Promise<void> {
+    const prefix = r2Keys.taskgroup(info.client, info.id);
     let cursor: string | undefined;
     do {
       const page = await this.env.FILES.list({ prefix, cursor });
@@ -233,111 +264,128 @@ export class TaskGroup extends DurableObject<Env> {
       cursor = page.truncated ? page.cursor : undefined;
     } while (cursor);
     this.sql.run("UPDATE info SET files_deleted_at = ?", new Date().toISOString());
+    this.armAlarm();
   }
 
-  /** Queues step `idx` under a fresh token: any older message for it is then ignored. */
-  private async enqueue(idx: number): Promise<void> {
-    const info = this.info()!;
-    const token = crypto.randomUUID();
-    this.sql.run("UPDATE steps SET state = 'queued', token = ?, deadline = ? WHERE idx = ?", token, Date.now() + this.stepTimeoutMs, idx);
-    await this.armWatchdog();
-    const msg: StepMessage = { client: info.client, taskgroupId: info.id, step: idx, token };
-    // Steps with heavy adapters go to their Worker's queue; the message and its handling are the same.
-    const queue = { api: this.env.STEPS, image: this.env.IMAGE, media: this.env.MEDIA }[stepRuntime(this.spec().steps[idx]!.chain)];
-    await queue.send(msg);
-  }
+  // ---- RPC: the submission ----
 
-  private async end(status: GroupStatus): Promise<void> {
-    const retentionAt = Date.now() + Number(this.env.RETENTION_DAYS) * 86_400_000;
-    this.sql.run("UPDATE info SET status = ?, ended_at = ?, retention_at = ?", status, new Date().toISOString(), retentionAt);
-    await this.armWatchdog();
-    await this.index();
-    const snap = this.snapshot();
-    await this.emit({ type: "job.ended" }, snap);
-    await this.notifyStorageTargets(snap);
-  }
-
-  // ---- callbacks ----
-
-  private snapshot(): GroupSnapshot {
-    return snapshotOf(this.info()!, this.steps());
-  }
-
-
-  private async emit(event: GroupEvent, snap = this.snapshot()): Promise<void> {
-    for (const d of planDeliveries(event, snap)) await this.queueDelivery(d);
-  }
-
-  /** Each storage target this group uploaded to, that has a `notify` URL, gets the AuroraCloud body. */
-  private async notifyStorageTargets(snap: GroupSnapshot): Promise<void> {
-    const targets = uploadTargets(snap);
-    if (targets.size === 0) return;
-    const docs = (await this.clientStore().getDocuments("storage_targets", [...targets.keys()])) as Record<
-      string,
-      { notify?: string; notify_retry?: { attempts: number; interval_s: number } }
-    >;
-    for (const [name, steps] of targets) {
-      const doc = docs[name];
-      if (doc?.notify) await this.queueDelivery(notifyDelivery(snap, name, doc.notify, steps, doc.notify_retry && scheduleOf(doc.notify_retry)));
+  /** Stores the submission and starts it. Creating again (a repeated request) finishes what the first started. */
+  async create(spec: TaskgroupSpec): Promise<void> {
+    if (!this.info()) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.run(
+          "INSERT INTO info (id, client, kind, status, spec, created_at) VALUES (?, ?, ?, 'Queued', ?, ?)",
+          spec.id, spec.client, spec.kind, json(spec), new Date().toISOString(),
+        );
+        spec.steps.forEach((s, i) => this.sql.run("INSERT INTO steps (idx, name, state, segs) VALUES (?, ?, 'queued', ?)", i, s.name, segmentsOf(s.chain).length));
+        this.step({ type: "start" }, Date.now());
+      });
+      this.armAlarm();
+      this.resetPoint("create");
     }
+    await this.drain();
   }
 
-  private async queueDelivery(d: NewDelivery): Promise<void> {
-    const { id, sendNow } = this.deliveries.add(d);
-    if (sendNow) await this.sendDelivery(id);
+  /** Cancel and retry, idempotent by `requestId` so a repeated request gets the first answer. */
+  async command(action: "cancel" | "retry", requestId: string): Promise<CommandResult> {
+    const prior = this.sql.one<{ result: string }>("SELECT result FROM commands WHERE id = ?", requestId);
+    if (prior) {
+      await this.drain();
+      return parse<CommandResult>(prior.result);
+    }
+    const result = this.apply({ type: action }, (reply): CommandResult => {
+      const status = this.info()?.status ?? null;
+      const r: CommandResult = reply.type === "done" ? { ok: true, status: status! } : { ok: false, status, why: reply.type === "refused" ? reply.why : "no taskgroup" };
+      this.sql.run("INSERT INTO commands (id, result, at) VALUES (?, ?, ?)", requestId, json(r), Date.now());
+      return r;
+    }) as CommandResult;
+    this.resetPoint(action);
+    await this.drain();
+    return result;
   }
 
-  private async sendDelivery(deliveryId: string): Promise<void> {
+  // ---- RPC: the step runners (through the engine entrypoint) ----
+
+  /** Hands step `msg.step` to the invocation handling queue message `q`: a run, "busy" (a duplicate), or null. */
+  async claimStep(msg: StepMessage, q: QueueDelivery): Promise<ClaimedStep | "busy" | null> {
+    const out = this.apply({ type: "claim", idx: msg.step, token: msg.token, messageId: q.messageId, delivery: q.delivery }, (reply) =>
+      reply.type === "claimed" ? this.claimed(msg.step, reply.run) : reply.type === "busy" ? ("busy" as const) : null,
+    ) as ClaimedStep | "busy" | null;
+    this.resetPoint("claim");
+    await this.drain();
+    return out;
+  }
+
+  private claimed(idx: number, run: number): ClaimedStep {
     const info = this.info()!;
-    const msg: DeliveryMessage = { client: info.client, taskgroupId: info.id, deliveryId };
-    await this.env.DELIVERIES.send(msg);
+    const group = parse<TaskgroupSpec>(info.spec);
+    const row = this.stepRow(idx);
+    const spec = group.steps[idx]!;
+    const seg = segmentsOf(spec.chain)[row.seg]!;
+    const outputOf = (name: string): StepFile =>
+      parse<StepFile>(this.sql.one<{ output: string }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", name)?.output);
+    const overrideFiles = Object.fromEntries(Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]));
+    const inputFile =
+      row.seg > 0 ? parse<StepFile>(row.seg_input) : spec.input.kind === "data" ? spec.input.file : spec.input.kind === "input" ? outputOf(spec.input.from) : undefined;
+    return { spec, origin: group.origin, run, links: spec.chain.slice(seg.from, seg.to), inputFile, overrideFiles, startedMs: row.first_started_ms ?? Date.now() };
   }
 
-  private async deliveryEnded(ended: DeliveryEnded | null): Promise<void> {
-    if (!ended) return;
-    if (ended.next) await this.sendDelivery(ended.next);
-    const summary = this.deliveries.summary(ended.id);
-    if (summary) await this.clientStore().indexDelivery({ ...summary, task_id: this.info()!.id });
+  /** Progress of a running step in percent; callbacks hear of it in 10 % steps. */
+  async reportProgress(msg: StepMessage, run: number, percent: number): Promise<void> {
+    this.apply({ type: "progress", idx: msg.step, token: msg.token, run, percent });
+    await this.drain();
   }
 
-  async pendingDelivery(id: string): Promise<PendingDelivery | null> {
-    return this.deliveries.pending(id);
+  /** Records how a run ended; a report from a run that no longer holds the step changes nothing. */
+  async finishStep(msg: StepMessage, run: number, outcome: StepOutcome): Promise<void> {
+    this.apply({ type: "finish", idx: msg.step, token: msg.token, run, outcome });
+    this.resetPoint("finish");
+    await this.drain();
   }
 
-  async recordDeliveryAttempt(id: string, attempt: AttemptRecord): Promise<NextStep> {
-    const { next, ended } = this.deliveries.record(id, attempt);
-    await this.deliveryEnded(ended);
-    return next;
+  /** A step whose message was dead-lettered fails the group. */
+  async abandonStep(msg: StepMessage, message: string): Promise<void> {
+    this.apply({ type: "abandon", idx: msg.step, token: msg.token, message });
+    await this.drain();
+  }
+
+  // ---- RPC: deliveries ----
+
+  async claimDelivery(id: string, token: string | undefined, q: QueueDelivery): Promise<DeliveryClaim> {
+    const out = this.locked((log, now) => log.claim(id, token ?? "", q.messageId, q.delivery, now)) ?? { type: "ignored" as const };
+    await this.drain();
+    return out;
+  }
+
+  async recordDeliveryAttempt(id: string, token: string | undefined, q: QueueDelivery, attempt: AttemptRecord): Promise<void> {
+    this.locked((log, now) => log.record(id, token ?? "", q.messageId, attempt, now));
+    this.resetPoint("record_delivery");
+    await this.drain();
   }
 
   /** A delivery the queue dead-lettered (its consumer kept crashing) is marked dead, never left pending. */
-  async deadLetterDelivery(id: string): Promise<void> {
-    await this.deliveryEnded(this.deliveries.finish(id, "dead"));
+  async deadLetterDelivery(id: string, token: string | undefined): Promise<void> {
+    this.locked((log, now) => log.deadLetter(id, token, now));
+    await this.drain();
   }
 
   /** Sends a dead delivery again with the same id: "sent", "not_found" or "not_dead". */
   async redeliver(id: string): Promise<"sent" | "not_found" | "not_dead"> {
-    const state = this.deliveries.state(id);
-    if (state === null) return "not_found";
-    if (!this.deliveries.reopen(id)) return "not_dead";
-    await this.sendDelivery(id);
-    return "sent";
+    const out = this.locked((log, now) => log.redeliver(id, now)) ?? "not_found";
+    await this.drain();
+    return out;
   }
 
-  private clientStore() {
-    return this.env.CLIENTS.get(this.env.CLIENTS.idFromName(this.info()!.client));
+  /** A delivery change in one transaction, with the alarm re-armed. */
+  private locked<T>(fn: (log: DeliveryLog, now: number) => T): T | undefined {
+    const info = this.info();
+    if (!info) return undefined;
+    const out = this.ctx.storage.transactionSync(() => fn(this.deliveries(info), Date.now()));
+    this.armAlarm();
+    return out;
   }
 
-  private async index(): Promise<void> {
-    const info = this.info()!;
-    await this.clientStore().indexTaskgroup({
-      id: info.id,
-      kind: info.kind,
-      status: info.status,
-      created_at: info.created_at,
-      updated_at: new Date().toISOString(),
-    });
-  }
+  // ---- RPC: reads ----
 
   async status(): Promise<GroupStatus | null> {
     return this.info()?.status ?? null;
@@ -346,21 +394,21 @@ export class TaskGroup extends DurableObject<Env> {
   /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */
   async view() {
     const info = this.info();
-    return info ? viewOf(info, this.steps(), this.deliveries.list()) : null;
+    return info ? viewOf(info, this.steps(), this.deliveries(info).list()) : null;
   }
-
 
   /**
    * The R2 key of a file a succeeded step produced: its output, or another file it wrote beside it
    * (HLS segments). The route answers 404 when no such object exists.
    */
   async outputKey(stepName: string, fileName: string): Promise<string | "expired" | null> {
-    if (this.info()?.files_deleted_at) return "expired";
+    const info = this.info();
+    if (!info) return null;
+    if (info.files_deleted_at) return "expired";
     const row = this.sql.one<{ output: string | null }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", stepName);
     if (!row) return null;
     const out = parse<StepFile | null>(row.output);
     if (out && out.file_name === fileName) return out.key;
-    const info = this.info()!;
     return r2Keys.output(info.client, info.id, stepName, fileName);
   }
 }

@@ -37,21 +37,24 @@ export type GroupStatus = "Queued" | "Running" | "Succeeded" | "Failed" | "Cance
 export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped";
 export type DeliveryState = "pending" | "succeeded" | "dead";
 
-/** A step as the queue consumer needs it to run. */
+/** A claimed run of one segment of a step, as the queue consumer needs it. */
 export interface ClaimedStep {
   spec: StepSpec;
   /** Origin of the API, for download URLs in results. */
   origin: string;
-  attempt: number;
-  /** The resolved input when it is a file already in R2 (`_data`, or an earlier step's output). */
+  /** The run number: it fences this run's progress and result reports. */
+  run: number;
+  /** The links of the chain this run executes (one segment: the links this Worker runs). */
+  links: ChainLink[];
+  /** The input when it is a file already in R2 (`_data`, an earlier step's output, or the previous segment's). */
   inputFile?: StepFile;
   /** Asset param → the earlier step output that overrides it. */
   overrideFiles: Record<string, StepFile>;
+  /** When the step first started (epoch ms): its `{timestamp}`, so a re-run writes the same keys. */
+  startedMs: number;
 }
 
-export type StepOutcome =
-  | { ok: true; results: Record<string, unknown>[]; output: StepFile }
-  | { ok: false; message: string; retryable: boolean };
+export type { StepOutcome } from "./group-machine";
 
 export interface StepMessage {
   client: string;
@@ -64,6 +67,14 @@ export interface DeliveryMessage {
   client: string;
   taskgroupId: string;
   deliveryId: string;
+  /** Fences sends: absent only on messages queued before tokens existed. */
+  token?: string;
+}
+
+/** The queue message a consumer is handling: its id and how many times it has been delivered. */
+export interface QueueDelivery {
+  messageId: string;
+  delivery: number;
 }
 
 /** One HTTP request to make, as the delivery consumer needs it. */
@@ -96,6 +107,8 @@ export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600
 /** R2 key layout: everything of a client lives under its own prefix. */
 export const r2Keys = {
   asset: (client: string, name: string) => `clients/${client}/assets/${name}`,
+  /** Everything of one taskgroup (inputs, outputs, segments): what retention deletes. */
+  taskgroup: (client: string, id: string) => `clients/${client}/taskgroups/${id}/`,
   input: (client: string, id: string, step: string, fileName: string) =>
     `clients/${client}/taskgroups/${id}/inputs/${step}/${fileName}`,
   output: (client: string, id: string, step: string, fileName: string) =>

@@ -1,6 +1,9 @@
 import type { AttemptRecord, DeliveryMessage, PendingDelivery } from "../durable/taskgroup-model";
 import { clientStore, taskGroup } from "../lib/stubs";
 import { failedAttempt } from "./attempts";
+import { fault } from "../lib/faults";
+import { withRetries } from "../lib/retry";
+import { isMailto } from "../schemas/callbacks";
 import { sendEmail } from "./email";
 import { signatureHeaders } from "./sign";
 
@@ -9,22 +12,30 @@ const RESPONSE_KEEP_BYTES = 1024;
 
 type DeliveryEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "EMAIL" | "EMAIL_FROM">;
 
-/** Consumes the deliveries queue: one attempt per message, then ack, or retry after the schedule's delay. */
+/**
+ * Consumes the deliveries queue: claim the send from the taskgroup, make one attempt, record it,
+ * ack. The taskgroup schedules any retry as a new message, so a message is retried here only when
+ * the taskgroup could not be reached.
+ */
 export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: DeliveryEnv): Promise<void> {
   await Promise.all(
     batch.messages.map(async (msg) => {
-      const { client, taskgroupId, deliveryId } = msg.body;
+      const { client, taskgroupId, deliveryId, token } = msg.body;
       const stub = taskGroup(env, client, taskgroupId);
+      const q = { messageId: msg.id, delivery: msg.attempts };
       try {
-        const pending = await stub.pendingDelivery(deliveryId);
-        if (!pending) return msg.ack();
-        const attempt = pending.url.startsWith("mailto:")
-          ? await sendEmail(env, pending)
-          : await attemptDelivery(pending, await clientStore(env, client).signingSecrets());
-        const next = await stub.recordDeliveryAttempt(deliveryId, attempt);
-        if (next.action === "retry") msg.retry({ delaySeconds: next.delaySeconds });
-        else msg.ack();
+        fault("rpc:claim_delivery");
+        const claim = await stub.claimDelivery(deliveryId, token, q);
+        if (claim.type !== "claimed") return msg.ack();
+        const d = claim.delivery as PendingDelivery;
+        const attempt = isMailto(d.url) ? await sendEmail(env, d) : await attemptDelivery(d, await signingSecrets(env, client));
+        await withRetries(() => {
+          fault("rpc:record_delivery");
+          return stub.recordDeliveryAttempt(deliveryId, token, q, attempt);
+        });
+        msg.ack();
       } catch (err) {
+        // Its next delivery finds the send interrupted: that counts as a failed attempt on the schedule.
         console.error(JSON.stringify({ msg: "delivery message failed", taskgroup: taskgroupId, deliveryId, error: String(err) }));
         msg.retry({ delaySeconds: 30 });
       }
@@ -32,16 +43,22 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
   );
 }
 
-/** One signed HTTP attempt; never throws: a timeout or network error is a failed attempt. */
+function signingSecrets(env: Pick<Env, "CLIENTS">, client: string) {
+  fault("rpc:signing_secrets");
+  return clientStore(env, client).signingSecrets();
+}
+
+/** One signed HTTP attempt; never throws: a bad header, a timeout or a network error is a failed attempt. */
 export async function attemptDelivery(d: PendingDelivery, secrets: Parameters<typeof signatureHeaders>[0]): Promise<AttemptRecord> {
-  const headers = new Headers(d.headers.map(([k, v]) => [k!, v!] as [string, string]));
-  for (const [k, v] of Object.entries(signatureHeaders(secrets, d.id, d.body))) headers.set(k, v);
-  if (d.method !== "GET") headers.set("content-type", "application/json");
-  headers.set("user-agent", "Cascade-Webhooks/1");
-  headers.set("cascade-sequence", String(d.seq));
   const at = new Date();
   const started = Date.now();
   try {
+    // Built inside the attempt: a header value the runtime refuses is this attempt's failure, not the consumer's.
+    const headers = new Headers(d.headers.map(([k, v]) => [k!, v!] as [string, string]));
+    for (const [k, v] of Object.entries(signatureHeaders(secrets, d.id, d.body))) headers.set(k, v);
+    if (d.method !== "GET") headers.set("content-type", "application/json");
+    headers.set("user-agent", "Cascade-Webhooks/1");
+    headers.set("cascade-sequence", String(d.seq));
     const res = await fetch(d.url, {
       method: d.method,
       headers,
@@ -62,7 +79,7 @@ export async function attemptDelivery(d: PendingDelivery, secrets: Parameters<ty
   } catch (err) {
     const e = err as Error;
     const timedOut = e?.name === "TimeoutError" || e?.name === "AbortError";
-    return failedAttempt(at, started, timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `network error: ${e?.message ?? String(err)}`);
+    return failedAttempt(at, started, timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `${e instanceof TypeError ? "request refused" : "network error"}: ${e?.message ?? String(err)}`);
   }
 }
 

@@ -1,22 +1,40 @@
 import type { DeliveryMessage, StepMessage } from "../durable/taskgroup-model";
-import { consumeDeliveries } from "./deliveries";
-import { consumeDeadSteps, consumeSteps } from "./steps";
-import { taskGroup } from "../lib/stubs";
 import { apiAdapters } from "../adapters";
+import { openTarget, type SealedTarget } from "../lib/storage-targets";
+import { StepError } from "../lib/failures";
+import { clientStore, taskGroup } from "../lib/stubs";
+import { consumeDeliveries } from "./deliveries";
+import { directEngine } from "./engine";
+import { consumeDeadSteps, consumeSteps } from "./steps";
 
 /** One queue handler for the Worker; queues are told apart by name so prefixed deployments work. */
 export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   const name = batch.queue;
-  if (name.endsWith("-steps")) return consumeSteps(batch as MessageBatch<StepMessage>, env, apiAdapters);
-  if (name.endsWith("-steps-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, env);
+  const engine = directEngine(env);
+  if (name.endsWith("-steps")) return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, apiAdapters, targetOpener(env));
+  if (name.endsWith("-steps-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, engine);
   if (name.endsWith("-deliveries")) return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
   if (name.endsWith("-deliveries-dlq")) {
     for (const msg of (batch as MessageBatch<DeliveryMessage>).messages) {
-      await taskGroup(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(msg.body.deliveryId);
-      msg.ack();
+      try {
+        await taskGroup(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(msg.body.deliveryId, msg.body.token);
+        msg.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ msg: "dead delivery not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }));
+        msg.retry({ delaySeconds: 30 });
+      }
     }
     return;
   }
   console.error(JSON.stringify({ msg: "message from an unknown queue", queue: name }));
   batch.retryAll({ delaySeconds: 60 });
+}
+
+/** Storage targets are opened here only: the API Worker is the one Worker holding SECRETS_KEY. */
+function targetOpener(env: Pick<Env, "CLIENTS" | "SECRETS_KEY">) {
+  return async (client: string, name: string) => {
+    const sealed = await clientStore(env, client).getDocument("storage_targets", name);
+    if (!sealed) throw new StepError({ kind: "storage_target_missing", name });
+    return openTarget(env.SECRETS_KEY, sealed as SealedTarget);
+  };
 }

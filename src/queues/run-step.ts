@@ -3,17 +3,23 @@ import type { StepFile } from "../adapters/types";
 import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
+import type { StorageTarget } from "../schemas/storage";
+import type { Engine } from "./engine";
 import { stepContext } from "./step-context";
 
-type RunEnv = Pick<Env, "FILES" | "CLIENTS" | "TASKGROUPS" | "SECRETS_KEY" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
+/** What a step runner needs, on the API Worker and the heavy Workers alike. */
+export type RunEnv = Pick<Env, "FILES" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
 
-/** Runs a claimed step: resolves its input, then each adapter of its chain on the previous one's output. */
-export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep, adapters: AdapterTable) {
-  const { ctx, settle } = stepContext(env, msg, claim);
+/** Opens a client's storage target with its secrets: only the API Worker has one. */
+export type TargetOpener = (client: string, name: string) => Promise<StorageTarget>;
+
+/** Runs a claimed segment of a step: resolves its input, then each of its links on the previous one's output. */
+export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep, adapters: AdapterTable, engine: Engine, targets?: TargetOpener) {
+  const { ctx, settle } = stepContext(env, msg, claim, engine, targets);
   try {
     let file = claim.inputFile ?? (await fetchInput(env, msg, claim));
     const results: Record<string, unknown>[] = [];
-    for (const link of claim.spec.chain) {
+    for (const link of claim.links) {
       const adapter = adapters[link.adapter];
       if (!adapter) throw new Error(`adapter ${link.adapter} is not in this Worker's table`);
       const outcome = await adapter.run(file, adapter.params.parse(link.params), ctx);

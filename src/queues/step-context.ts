@@ -2,16 +2,20 @@ import type { AdapterContext, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
 import { r2Keys } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
-import { openTarget, type SealedTarget } from "../lib/storage-targets";
-import { clientStore, taskGroup } from "../lib/stubs";
-
-type ContextEnv = Pick<Env, "FILES" | "CLIENTS" | "TASKGROUPS" | "SECRETS_KEY" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
+import type { Engine } from "./engine";
+import type { RunEnv, TargetOpener } from "./run-step";
 
 /**
- * The AdapterContext for one run of one step: R2 for files, the client's store for assets and
- * targets, the taskgroup for progress. `settle` waits for progress reports still in flight.
+ * The AdapterContext for one run of one step: R2 for files and assets, storage targets where the
+ * Worker may open them, the engine for progress. `settle` waits for progress reports still in flight.
  */
-export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedStep): { ctx: AdapterContext; settle: () => Promise<void> } {
+export function stepContext(
+  env: RunEnv,
+  msg: StepMessage,
+  claim: ClaimedStep,
+  engine: Engine,
+  targets?: TargetOpener,
+): { ctx: AdapterContext; settle: () => Promise<void> } {
   const step = claim.spec.name;
   const origin = claim.origin;
   const reports: Promise<unknown>[] = [];
@@ -20,6 +24,7 @@ export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedSte
     client: msg.client,
     taskgroupId: msg.taskgroupId,
     step,
+    startedMs: claim.startedMs,
     async read(file, range) {
       const obj = await env.FILES.get(file.key, range ? { range } : undefined);
       if (!obj) throw new StepError({ kind: "input_missing", fileName: file.file_name });
@@ -39,9 +44,9 @@ export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedSte
       return { key, file_name: fileName, content_type: contentType, size: obj.size };
     },
     async storageTarget(name) {
-      const sealed = await clientStore(env, msg.client).getDocument("storage_targets", name);
-      if (!sealed) throw new StepError({ kind: "storage_target_missing", name });
-      return openTarget(env.SECRETS_KEY, sealed as SealedTarget);
+      // Segments put every link that needs a target on the API Worker, the only one holding SECRETS_KEY.
+      if (!targets) throw new Error("storage targets are opened only on the API Worker");
+      return targets(msg.client, name);
     },
     outputUrl(file: StepFile) {
       return `${origin}/api/taskgroup/${msg.taskgroupId}/outputs/${encodeURIComponent(step)}/${encodeURIComponent(file.file_name)}`;
@@ -52,7 +57,7 @@ export function stepContext(env: ContextEnv, msg: StepMessage, claim: ClaimedSte
       const percent = Math.floor(Math.max(0, Math.min(1, ratio)) * 100);
       if (percent < reported + 5) return;
       reported = percent;
-      reports.push(taskGroup(env, msg.client, msg.taskgroupId).reportProgress(msg.step, msg.token, percent).catch(() => undefined));
+      reports.push(engine.progress(msg, claim.run, percent).catch(() => undefined));
     },
   };
   return {

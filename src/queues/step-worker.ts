@@ -1,16 +1,24 @@
 import type { AdapterTable } from "../adapters";
 import type { StepMessage } from "../durable/taskgroup-model";
-import { consumeDeadSteps, consumeSteps, type StepEnv } from "./steps";
+import type { EngineRpc } from "../engine-rpc";
+import type { Engine } from "./engine";
+import type { RunEnv } from "./run-step";
+import { consumeDeadSteps, consumeSteps } from "./steps";
 
 /**
- * The whole of a heavy Worker (image, media): a consumer of its steps queue running its adapter
- * table, and of that queue's dead-letter queue (`*-dlq`).
+ * A heavy Worker's bindings (image/wrangler.toml, media/wrangler.toml): R2 for its step's files, its
+ * limits, and the engine's narrow entrypoint. Declared here because `wrangler types` generates the
+ * API Worker's Env only; nothing else of that Env (no Durable Objects, no SECRETS_KEY) is reachable.
  */
+export type StepWorkerEnv = RunEnv & { ENGINE: Service<EngineRpc> };
+
+/** The whole of a heavy Worker: a consumer of its steps queue and of that queue's dead-letter queue. */
 export function stepWorker(adapters: AdapterTable) {
   return {
     async queue(batch, env) {
-      if (batch.queue.endsWith("-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, env);
-      return consumeSteps(batch as MessageBatch<StepMessage>, env, adapters);
+      const engine = env.ENGINE as unknown as Engine;
+      if (batch.queue.endsWith("-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, engine);
+      return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, adapters);
     },
-  } satisfies ExportedHandler<StepEnv>;
+  } satisfies ExportedHandler<StepWorkerEnv>;
 }

@@ -1,49 +1,66 @@
-import type { StepMessage } from "../durable/taskgroup-model";
-import { describeFailure, toFailure } from "../lib/failures";
-import { taskGroup } from "../lib/stubs";
-import { runStep } from "./run-step";
 import type { AdapterTable } from "../adapters";
+import type { StepMessage, StepOutcome } from "../durable/taskgroup-model";
+import { fault } from "../lib/faults";
+import { describeFailure, toFailure } from "../lib/failures";
+import { withRetries } from "../lib/retry";
+import type { Engine } from "./engine";
+import { runStep, type RunEnv, type TargetOpener } from "./run-step";
 
-/** What a steps consumer needs, in the API Worker and in the media Worker alike. */
-export type StepEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "FILES" | "SECRETS_KEY" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
+/** Backoff for a message the engine could not take (unreachable): 2 s, 4 s, 8 s … capped at 5 min. */
+const unreachableDelay = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
 
-/** Backoff before a retryable step failure is tried again: 5 s, 10 s, 20 s … capped at 5 min. */
-export const stepRetryDelay = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
-
-/** Consumes the steps queue: claim from the taskgroup, run, report back; ack or retry each message explicitly. */
-export async function consumeSteps(batch: MessageBatch<StepMessage>, env: StepEnv, adapters: AdapterTable): Promise<void> {
+/**
+ * Consumes a steps queue: claim from the engine, run the claimed segment, report back; every message
+ * is acked or retried explicitly. Retries of a failed step are new messages the engine schedules,
+ * so a message is retried here only when the engine itself could not be reached.
+ */
+export async function consumeSteps(batch: MessageBatch<StepMessage>, env: RunEnv, engine: Engine, adapters: AdapterTable, targets?: TargetOpener): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
-    const stub = taskGroup(env, body.client, body.taskgroupId);
+    let claim;
     try {
-      const claim = await stub.claimStep(body.step, body.token);
-      if (!claim) {
-        msg.ack(); // finished or superseded: a redelivery never runs a step twice
-        continue;
-      }
-      let outcome;
-      try {
-        outcome = { ok: true as const, ...(await runStep(env, body, claim, adapters)) };
-      } catch (err) {
-        const { message, retryable } = describeFailure(toFailure(err));
-        outcome = { ok: false as const, message, retryable };
-      }
-      const { retry } = await stub.finishStep(body.step, body.token, outcome);
-      if (retry) msg.retry({ delaySeconds: stepRetryDelay(msg.attempts) });
-      else msg.ack();
+      fault("rpc:claim");
+      claim = await engine.claim(body, { messageId: msg.id, delivery: msg.attempts });
     } catch (err) {
-      // The taskgroup object was unreachable; the queue's bound and dead-letter queue cap this.
-      console.error(JSON.stringify({ msg: "step message failed", taskgroup: body.taskgroupId, error: String(err) }));
-      msg.retry({ delaySeconds: stepRetryDelay(msg.attempts) });
+      console.error(JSON.stringify({ msg: "step claim failed", taskgroup: body.taskgroupId, error: String(err) }));
+      msg.retry({ delaySeconds: unreachableDelay(msg.attempts) });
+      continue;
+    }
+    // null: finished or superseded; "busy": another invocation holds the step (a duplicate message).
+    if (claim === null || claim === "busy") {
+      msg.ack();
+      continue;
+    }
+    let outcome: StepOutcome;
+    try {
+      outcome = { ok: true, ...(await runStep(env, body, claim, adapters, engine, targets)) };
+    } catch (err) {
+      const { message, retryable } = describeFailure(toFailure(err));
+      outcome = { ok: false, message, retryable };
+    }
+    try {
+      await withRetries(() => {
+        fault("rpc:finish");
+        return engine.finish(body, claim.run, outcome);
+      });
+      msg.ack();
+    } catch (err) {
+      // The run's result is lost; this message's next delivery takes the step over as a new run.
+      console.error(JSON.stringify({ msg: "step result not recorded", taskgroup: body.taskgroupId, error: String(err) }));
+      msg.retry({ delaySeconds: unreachableDelay(msg.attempts) });
     }
   }
 }
 
 /** Dead-lettered step messages fail their step at once, so no taskgroup waits for the watchdog. */
-export async function consumeDeadSteps(batch: MessageBatch<StepMessage>, env: Pick<Env, "TASKGROUPS">): Promise<void> {
+export async function consumeDeadSteps(batch: MessageBatch<StepMessage>, engine: Engine): Promise<void> {
   for (const msg of batch.messages) {
-    const { client, taskgroupId, step, token } = msg.body;
-    await taskGroup(env, client, taskgroupId).abandonStep(step, token, { kind: "dead_lettered" });
-    msg.ack();
+    try {
+      await engine.abandon(msg.body, describeFailure({ kind: "dead_lettered" }).message);
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "dead step not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }));
+      msg.retry({ delaySeconds: unreachableDelay(msg.attempts) });
+    }
   }
 }

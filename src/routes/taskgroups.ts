@@ -1,6 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
+import { withRetries } from "../lib/retry";
+import type { CommandResult } from "../durable/task-group";
 import { errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
 import { STATUSES, taskgroupView } from "../schemas/taskgroup";
@@ -12,11 +14,15 @@ const ok = (description: string, schema: z.ZodType) => ({ description, content: 
 
 
 
-/** The taskgroup's object, after checking it belongs to the signed-in client: anything else is a 404. */
+/**
+ * The taskgroup's object. It is named by client and id, so another client's id reaches an empty
+ * object: a 404. The index answers first; the object itself when its index row is still on its way.
+ */
 async function ownedGroup(c: Context<AppEnv>, id: string) {
   const client = c.get("client");
-  if (!(await clientStore(c.env, client).hasTaskgroup(id))) throw notFound("Taskgroup", id);
-  return taskGroup(c.env, client, id);
+  const group = taskGroup(c.env, client, id);
+  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await group.status()) === null) throw notFound("Taskgroup", id);
+  return group;
 }
 
 export const taskgroups = router();
@@ -110,12 +116,11 @@ for (const action of ["cancel", "retry"] as const) {
     async (c) => {
       const { id } = c.req.valid("param");
       const group = await ownedGroup(c, id);
-      if (!(await (action === "cancel" ? group.cancel() : group.retry()))) {
-        const status = await group.status();
-        const why = action === "cancel" ? `it has already ended (${status})` : `only a Failed taskgroup can be retried (this one is ${status})`;
-        throw new ApiError(409, `cannot_${action}`, `This taskgroup cannot be ${action === "cancel" ? "cancelled" : "retried"}: ${why}.`);
-      }
-      return c.json({ task_id: id, status: (await group.status())! }, 202);
+      // One id per request: a repeat after a reset of the object gets the first answer, not a 409.
+      const requestId = crypto.randomUUID();
+      const result: CommandResult = await withRetries(async () => (await group.command(action, requestId)) as CommandResult, 2);
+      if (!result.ok) throw new ApiError(409, `cannot_${action}`, `This taskgroup cannot be ${action === "cancel" ? "cancelled" : "retried"}: ${result.why}.`);
+      return c.json({ task_id: id, status: result.status }, 202);
     },
   );
 }

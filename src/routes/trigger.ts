@@ -8,13 +8,15 @@ import { safeFileName } from "../lib/file-names";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
+import { fault } from "../lib/faults";
+import { withRetries } from "../lib/retry";
 import { checkDeclaredLength, maxUploadBytes, mediaType, readForm, tooLarge } from "../lib/uploads";
 import { errorResponses } from "../schemas/common";
 import { isDev, router, type AppEnv } from "./app-env";
 import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
 
-const accepted = z
+const acceptedSchema = z
   .object({ task_id: z.uuid(), status: z.literal("Queued"), status_url: z.url() })
   .openapi("Accepted");
 
@@ -109,28 +111,43 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   const sub = readSubmission(fields);
   const client = c.get("client");
   const store = clientStore(c.env, client);
-  const id = crypto.randomUUID();
+  let id = crypto.randomUUID();
   const statusUrl = (taskId: string) => `${new URL(c.req.url).origin}/api/${kind}/${taskId}`;
-  const spec = await buildSpec(c, id, kind, sub);
+  const accepted = (taskId: string) => c.json({ task_id: taskId, status: "Queued" as const, status_url: statusUrl(taskId) }, 202);
+  // Everything is validated before the key is reserved: a refused request holds no key.
+  let spec = await buildSpec(c, id, kind, sub);
 
   const idemKey = c.req.header("idempotency-key");
   if (idemKey !== undefined) {
     if (!idemKey || idemKey.length > 255) throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
     const prior = await store.reserveIdempotencyKey(`${kind}:${idemKey}`, await fingerprint(fields), id);
     if (prior.conflict) throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different request body.");
-    if (prior.taskId !== id) return c.json({ task_id: prior.taskId, status: "Queued" as const, status_url: statusUrl(prior.taskId) }, 202);
+    if (prior.taskId !== id) {
+      if ((await taskGroup(c.env, client, prior.taskId).status()) !== null) return accepted(prior.taskId);
+      // The first request stopped before its taskgroup was stored: this identical one finishes it.
+      id = prior.taskId;
+      spec = await buildSpec(c, id, kind, sub);
+    }
   }
   try {
     for (const [i, s] of sub.steps.entries()) {
       const input = spec.steps[i]!.input;
-      if (s.data && input.kind === "data") await c.env.FILES.put(input.file.key, s.data, { httpMetadata: { contentType: input.file.content_type } });
+      if (s.data && input.kind === "data") {
+        fault("r2:put_input");
+        await c.env.FILES.put(input.file.key, s.data, { httpMetadata: { contentType: input.file.content_type } });
+      }
     }
-    await taskGroup(c.env, client, id).create(spec);
+    // Creating is idempotent: a repeat after a reset finds the group stored and only finishes starting it.
+    await withRetries(() => {
+      fault("rpc:create");
+      return taskGroup(c.env, client, id).create(spec);
+    }, 2);
   } catch (err) {
-    if (idemKey) await store.releaseIdempotencyKey(`${kind}:${idemKey}`, id);
-    throw err;
+    console.error(JSON.stringify({ msg: "taskgroup not created", task_id: id, error: String(err) }));
+    const hint = idemKey ? "repeat it with the same Idempotency-Key to finish it" : "send it again (with an Idempotency-Key, a repeat never starts it twice)";
+    throw new ApiError(503, "temporarily_unavailable", `The submission could not be stored just now; ${hint}.`, undefined, { "Retry-After": "1" });
   }
-  return c.json({ task_id: id, status: "Queued" as const, status_url: statusUrl(id) }, 202);
+  return accepted(id);
 }
 
 // The body is read by hand (not by a route validator) so an oversized upload is refused before it is parsed.
@@ -140,13 +157,14 @@ const description =
   "content_id, custom_data, workflow. A task takes data, data_url and extras. Header Idempotency-Key: a repeat returns the first answer.";
 
 const responses = {
-  202: { description: "Queued", content: { "application/json": { schema: accepted } } },
+  202: { description: "Queued", content: { "application/json": { schema: acceptedSchema } } },
   ...errorResponses,
   409: errorResponses[400],
   413: errorResponses[400],
   429: errorResponses[400],
   415: errorResponses[400],
   422: errorResponses[400],
+  503: errorResponses[400],
 };
 
 export const triggers = router();

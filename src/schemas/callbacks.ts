@@ -26,7 +26,7 @@ export const callbackSchema = z
     url: z.string().max(2048),
     method: z.enum(["POST", "PUT", "GET"]).default("POST"),
     headers: z
-      .array(z.object({ name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "not a valid header name"), value: z.string().max(MAX_HEADER_VALUE, `header values are limited to ${MAX_HEADER_VALUE} characters`).regex(/^[^\r\n]*$/, "header values may not contain line breaks") }).strict())
+      .array(z.object({ name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "not a valid header name"), value: z.string().max(MAX_HEADER_VALUE, `header values are limited to ${MAX_HEADER_VALUE} characters`).regex(/^[\x20-\x7e]*$/, "header values may contain only visible ASCII characters and spaces") }).strict())
       .max(MAX_HEADERS)
       .default([]),
     on_success: z.boolean().optional(),
@@ -61,6 +61,9 @@ export interface CallbackSpec {
 export const scheduleOf = (retry: z.infer<typeof retrySchema>): number[] => Array.from({ length: retry.attempts }, () => retry.interval_s);
 
 const EMAIL = /^mailto:([^@\s?]+@[^@\s?]+\.[^@\s?]+)$/i;
+
+/** `mailto:` in any case is an email callback, never an HTTP one. */
+export const isMailto = (url: string) => /^mailto:/i.test(url);
 
 /** Validates the `callbacks` field (JSON text in multipart, an array in JSON) into CallbackSpecs. */
 export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { adapterSpec, catalog, heavyRuntimes } from "../adapters/catalog";
+import { adapterSpec, catalog } from "../adapters/catalog";
 import { badRequest } from "../lib/errors";
 
 const link = z
@@ -37,10 +37,6 @@ export const chainOf = (cfg: ConfigurationInput): ChainLink[] => ("chain" in cfg
 
 /** Validates each link's params with its adapter's schema; 400 names the link and the field. */
 export function validateChain(chain: ChainLink[], what: string): void {
-  const heavy = heavyRuntimes(chain);
-  if (heavy.length > 1) {
-    throw badRequest("incompatible_chain", `${what}: one chain cannot mix adapters that run on different Workers (${heavy.join(" and ")}); split it into two configurations.`);
-  }
   chain.forEach((l, i) => {
     const where = chain.length > 1 ? `${what} chain[${i}]` : what;
     const adapter = adapterSpec(l.adapter);

@@ -1,0 +1,14 @@
+/**
+ * Calls `fn` up to `tries` times, waiting `delayMs`, then twice that, between tries. Only for calls
+ * that are safe to repeat (the engine's RPCs are fenced by token and run, so a repeat is a no-op).
+ */
+export async function withRetries<T>(fn: () => Promise<T>, tries = 3, delayMs = 200): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= tries) throw err;
+      await new Promise((r) => setTimeout(r, delayMs * 2 ** (i - 1)));
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import type { ClaimedStep, QueueDelivery, StepMessage, StepOutcome } from "../durable/taskgroup-model";
+import { taskGroup } from "../lib/stubs";
+
+/**
+ * All a step runner may ask of the engine: to claim its step, report progress, and report the
+ * result. The image and media Workers reach it through the API Worker's `EngineRpc` entrypoint,
+ * so they hold no client-object stub (keys, secrets) and no SECRETS_KEY. Each call is fenced by the
+ * step's token (from the queue message) and the run number of the claim.
+ */
+export interface Engine {
+  claim(msg: StepMessage, q: QueueDelivery): Promise<ClaimedStep | "busy" | null>;
+  progress(msg: StepMessage, run: number, percent: number): Promise<void>;
+  finish(msg: StepMessage, run: number, outcome: StepOutcome): Promise<void>;
+  abandon(msg: StepMessage, message: string): Promise<void>;
+}
+
+/** The engine as the API Worker reaches it: the taskgroup's Durable Object. */
+export function directEngine(env: Pick<Env, "TASKGROUPS">): Engine {
+  const group = (m: StepMessage) => taskGroup(env, m.client, m.taskgroupId);
+  return {
+    claim: (m, q) => group(m).claimStep(m, q) as Promise<ClaimedStep | "busy" | null>,
+    progress: (m, run, percent) => group(m).reportProgress(m, run, percent),
+    finish: (m, run, outcome) => group(m).finishStep(m, run, outcome),
+    abandon: (m, message) => group(m).abandonStep(m, message),
+  };
+}
