@@ -55,7 +55,7 @@ describe("the watchdog alarm and the queue's edge cases", () => {
     const { c, id } = await slowGroup([{ status: 200, delayMs: 2000 }]);
     const stub = taskGroup(env, c.name, id);
     await runInDurableObject(stub, (_: TaskGroup, state) => {
-      state.storage.sql.exec("UPDATE steps SET deadline = ?, attempts = 3 WHERE idx = 0", Date.now() - 1);
+      state.storage.sql.exec("UPDATE steps SET deadline = ?, seg_attempts = 3 WHERE idx = 0", Date.now() - 1);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const done = await waitForEnd(c, id);

@@ -169,9 +169,24 @@ describe("video: bad input fails the step clearly", () => {
     expect(done.results[0].result).toMatch(/^clip\.mp4 is 1920×1080; the media Worker handles up to 1280×720/);
   });
 
-  it("a chain mixing image and video Workers is refused at PUT", async () => {
-    const res = await apiJson("/api/configurations/mixed", jsonInit("PUT", { chain: [{ adapter: "image-compositor", params: {} }, { adapter: "video-thumbnail", params: {} }] }, c.auth));
-    expect([res.status, res.body.error.code]).toEqual([400, "incompatible_chain"]);
+  it("a chain across all three Workers runs each link on its own: thumbnail (media) → text (image) → upload (API)", async () => {
+    await putStorage(c, "mixed-target", { prefix: `mixed/${c.name}` });
+    await putConfiguration(c, "mixed", {
+      chain: [
+        { adapter: "video-thumbnail", params: { time: 0.5, width: 160 } },
+        { adapter: "image-compositor", params: { layers: [{ type: "text", text: "MIXED", x: 4, y: 20, size: 20, color: "#ffffff" }] } },
+        { adapter: "s3-upload", params: { storage: "mixed-target", key_template: "{prefix}/{file_name}" } },
+      ],
+    });
+    const done = await run("mixed", blue);
+    expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
+    const [thumb, composed, upload] = done.results[0].result;
+    expect(thumb.output.content_type).toBe("image/png");
+    expect(composed.output).toMatchObject({ content_type: "image/png" });
+    expect(upload).toMatchObject({ bucket_name: "media", file_key: `mixed/${c.name}/${composed.output.file_name}` });
+    const png = await decodePng((await s3Bytes("media", upload.file_key)).slice().buffer);
+    expect([png.width, png.height]).toEqual([160, 120]);
+    expect(done.steps[0].attempts).toBe(3); // one run per segment
   });
 });
 
