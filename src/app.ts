@@ -5,6 +5,7 @@ import { DASHBOARD_HTML } from "./dashboard/page";
 import { DASHBOARD_JS } from "./dashboard/script";
 import { webhookDocs } from "./schemas/callback-bodies";
 import { ApiError, errorBody } from "./lib/errors";
+import { isTransient } from "./lib/retry";
 import { admin } from "./routes/admin";
 import { router } from "./routes/app-env";
 import { assets } from "./routes/assets";
@@ -55,6 +56,11 @@ app.onError((err, c) => {
     const status = err.status;
     const code = status === 400 ? "bad_request" : `http_${status}`;
     return c.json(errorBody(code, err.message || "Bad request."), status as 400);
+  }
+  if (isTransient(err)) {
+    // A Durable Object reset or overloaded under this request: nothing was lost, and a repeat works.
+    console.warn(JSON.stringify({ msg: "transient error", method: c.req.method, path: c.req.path, error: String(err) }));
+    return c.json(errorBody("temporarily_unavailable", "The service was briefly unavailable; repeat the request."), 503, { "Retry-After": "1" });
   }
   console.error(JSON.stringify({ msg: "unhandled error", method: c.req.method, path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
   return c.json(errorBody("internal_error", "Something went wrong on our side; it has been logged."), 500);

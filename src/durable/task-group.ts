@@ -167,9 +167,12 @@ export class TaskGroup extends DurableObject<Env> {
     return snapshotOf(this.info()!, this.steps());
   }
 
-  /** Test hook: an armed `reset:<point>` resets the object here, after a commit and before its effects go out. */
-  private resetPoint(point: string): void {
-    if (takeFault(`reset:${point}`)) this.ctx.abort(`injected reset at ${point}`);
+  /** Test hook: an armed `reset:<point>` resets the object here, after the commit and before its effects go out. */
+  private async resetPoint(point: string): Promise<void> {
+    const info = this.info();
+    if (!info || !takeFault(`reset:${point}`, info.client)) return;
+    await this.ctx.storage.sync();
+    this.ctx.abort(`injected reset at ${point}`);
   }
 
   // ---- the outbox ----
@@ -195,24 +198,24 @@ export class TaskGroup extends DurableObject<Env> {
     const info = this.info()!;
     switch (item.kind) {
       case "send": {
-        fault(`send:${item.queue}`);
+        fault(`send:${item.queue}`, info.client);
         const queue: Record<QueueName, Queue> = { steps: this.env.STEPS, image: this.env.IMAGE, media: this.env.MEDIA, deliveries: this.env.DELIVERIES };
         await queue[item.queue].send(item.body, item.delaySeconds > 0 ? { delaySeconds: item.delaySeconds } : undefined);
         return;
       }
       case "index":
-        fault("rpc:index");
+        fault("rpc:index", info.client);
         await clientStore(this.env, info.client).indexTaskgroup({ id: info.id, kind: info.kind, status: info.status, created_at: info.created_at, updated_at: new Date().toISOString() });
         return;
       case "index_delivery": {
-        fault("rpc:index_delivery");
+        fault("rpc:index_delivery", info.client);
         const summary = this.deliveries(info).summary(item.id);
         if (summary) await clientStore(this.env, info.client).indexDelivery({ ...summary, task_id: info.id });
         return;
       }
       case "notify_targets": {
         const targets = uploadTargets(this.snapshot());
-        fault("rpc:storage_targets");
+        fault("rpc:storage_targets", info.client);
         const docs = targets.size ? ((await clientStore(this.env, info.client).getDocuments("storage_targets", [...targets.keys()])) as Record<string, Pick<StorageTarget, "notify" | "notify_retry">>) : {};
         // The deliveries and the end of this row commit together: a reset cannot notify twice.
         this.ctx.storage.transactionSync(() => {
@@ -281,7 +284,7 @@ export class TaskGroup extends DurableObject<Env> {
         this.step({ type: "start" }, Date.now());
       });
       this.armAlarm();
-      this.resetPoint("create");
+      await this.resetPoint("create");
     }
     await this.drain();
   }
@@ -299,7 +302,7 @@ export class TaskGroup extends DurableObject<Env> {
       this.sql.run("INSERT INTO commands (id, result, at) VALUES (?, ?, ?)", requestId, json(r), Date.now());
       return r;
     }) as CommandResult;
-    this.resetPoint(action);
+    await this.resetPoint(action);
     await this.drain();
     return result;
   }
@@ -311,7 +314,7 @@ export class TaskGroup extends DurableObject<Env> {
     const out = this.apply({ type: "claim", idx: msg.step, token: msg.token, messageId: q.messageId, delivery: q.delivery }, (reply) =>
       reply.type === "claimed" ? this.claimed(msg.step, reply.run) : reply.type === "busy" ? ("busy" as const) : null,
     ) as ClaimedStep | "busy" | null;
-    this.resetPoint("claim");
+    await this.resetPoint("claim");
     await this.drain();
     return out;
   }
@@ -339,7 +342,7 @@ export class TaskGroup extends DurableObject<Env> {
   /** Records how a run ended; a report from a run that no longer holds the step changes nothing. */
   async finishStep(msg: StepMessage, run: number, outcome: StepOutcome): Promise<void> {
     this.apply({ type: "finish", idx: msg.step, token: msg.token, run, outcome });
-    this.resetPoint("finish");
+    await this.resetPoint("finish");
     await this.drain();
   }
 
@@ -359,7 +362,7 @@ export class TaskGroup extends DurableObject<Env> {
 
   async recordDeliveryAttempt(id: string, token: string | undefined, q: QueueDelivery, attempt: AttemptRecord): Promise<void> {
     this.locked((log, now) => log.record(id, token ?? "", q.messageId, attempt, now));
-    this.resetPoint("record_delivery");
+    await this.resetPoint("record_delivery");
     await this.drain();
   }
 

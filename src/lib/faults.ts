@@ -13,24 +13,31 @@ export class InjectedFault extends Error {
   }
 }
 
-/** True once per arming of `point`: the caller then fails (or resets) there. */
-export function takeFault(point: string): boolean {
-  const left = armed.get(point);
-  if (!left) return false;
-  if (left === 1) armed.delete(point);
-  else armed.set(point, left - 1);
-  fired.push(point);
-  return true;
+/**
+ * True once per arming of `point`, for every call or for one client's calls only (`scope`), so
+ * tests running side by side each get their own fault. The caller then fails (or resets) there.
+ */
+export function takeFault(point: string, scope: string): boolean {
+  for (const key of [`${point}|${scope}`, point]) {
+    const left = armed.get(key);
+    if (!left) continue;
+    if (left === 1) armed.delete(key);
+    else armed.set(key, left - 1);
+    fired.push(key);
+    return true;
+  }
+  return false;
 }
 
 /** Throws at `point` when a test armed it. */
-export function fault(point: string): void {
-  if (takeFault(point)) throw new InjectedFault(point);
+export function fault(point: string, scope: string): void {
+  if (takeFault(point, scope)) throw new InjectedFault(point);
 }
 
 export const faults = {
-  arm(point: string, times = 1) {
-    armed.set(point, (armed.get(point) ?? 0) + times);
+  arm(point: string, scope?: string, times = 1) {
+    const key = scope ? `${point}|${scope}` : point;
+    armed.set(key, (armed.get(key) ?? 0) + times);
   },
   /** Disarms everything and returns the points that fired since the last reset. */
   reset(): string[] {

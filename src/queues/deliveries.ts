@@ -24,27 +24,27 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
       const stub = taskGroup(env, client, taskgroupId);
       const q = { messageId: msg.id, delivery: msg.attempts };
       try {
-        fault("rpc:claim_delivery");
+        fault("rpc:claim_delivery", client);
         const claim = await stub.claimDelivery(deliveryId, token, q);
         if (claim.type !== "claimed") return msg.ack();
         const d = claim.delivery as PendingDelivery;
         const attempt = isMailto(d.url) ? await sendEmail(env, d) : await attemptDelivery(d, await signingSecrets(env, client));
         await withRetries(() => {
-          fault("rpc:record_delivery");
+          fault("rpc:record_delivery", client);
           return stub.recordDeliveryAttempt(deliveryId, token, q, attempt);
         });
         msg.ack();
       } catch (err) {
         // Its next delivery finds the send interrupted: that counts as a failed attempt on the schedule.
         console.error(JSON.stringify({ msg: "delivery message failed", taskgroup: taskgroupId, deliveryId, error: String(err) }));
-        msg.retry({ delaySeconds: 30 });
+        msg.retry({ delaySeconds: Math.min(300, 2 ** Math.max(1, msg.attempts)) });
       }
     }),
   );
 }
 
 function signingSecrets(env: Pick<Env, "CLIENTS">, client: string) {
-  fault("rpc:signing_secrets");
+  fault("rpc:signing_secrets", client);
   return clientStore(env, client).signingSecrets();
 }
 

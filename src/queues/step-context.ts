@@ -2,6 +2,7 @@ import type { AdapterContext, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
 import { r2Keys } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
+import { fault } from "../lib/faults";
 import type { Engine } from "./engine";
 import type { RunEnv, TargetOpener } from "./run-step";
 
@@ -26,6 +27,7 @@ export function stepContext(
     step,
     startedMs: claim.startedMs,
     async read(file, range) {
+      fault("r2:read", msg.client);
       const obj = await env.FILES.get(file.key, range ? { range } : undefined);
       if (!obj) throw new StepError({ kind: "input_missing", fileName: file.file_name });
       return obj;
@@ -39,6 +41,7 @@ export function stepContext(
       return { key, file_name: name, content_type: head.httpMetadata?.contentType ?? "application/octet-stream", size: head.size };
     },
     async write(fileName, body, contentType) {
+      fault("r2:write", msg.client);
       const key = r2Keys.output(msg.client, msg.taskgroupId, step, fileName);
       const obj = await env.FILES.put(key, body, { httpMetadata: { contentType } });
       return { key, file_name: fileName, content_type: contentType, size: obj.size };

@@ -19,7 +19,7 @@ export async function consumeSteps(batch: MessageBatch<StepMessage>, env: RunEnv
     const body = msg.body;
     let claim;
     try {
-      fault("rpc:claim");
+      fault("rpc:claim", body.client);
       claim = await engine.claim(body, { messageId: msg.id, delivery: msg.attempts });
     } catch (err) {
       console.error(JSON.stringify({ msg: "step claim failed", taskgroup: body.taskgroupId, error: String(err) }));
@@ -40,7 +40,7 @@ export async function consumeSteps(batch: MessageBatch<StepMessage>, env: RunEnv
     }
     try {
       await withRetries(() => {
-        fault("rpc:finish");
+        fault("rpc:finish", body.client);
         return engine.finish(body, claim.run, outcome);
       });
       msg.ack();

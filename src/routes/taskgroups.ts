@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
-import { withRetries } from "../lib/retry";
+import { isTransient, withRetries } from "../lib/retry";
 import type { CommandResult } from "../durable/task-group";
 import { errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
@@ -21,9 +21,12 @@ const ok = (description: string, schema: z.ZodType) => ({ description, content: 
 async function ownedGroup(c: Context<AppEnv>, id: string) {
   const client = c.get("client");
   const group = taskGroup(c.env, client, id);
-  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await group.status()) === null) throw notFound("Taskgroup", id);
+  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await read(() => group.status())) === null) throw notFound("Taskgroup", id);
   return group;
 }
+
+/** A read of a taskgroup object, repeated once if the object was reset under it. */
+const read = <T>(fn: () => Promise<T>) => withRetries(fn, 2, 100, isTransient);
 
 export const taskgroups = router();
 
@@ -32,7 +35,8 @@ for (const kind of ["taskgroup", "task"] as const) {
     createRoute({ method: "get", path: `/api/${kind}/{id}`, tags: [kind], request: { params: idParam }, responses: { 200: ok("Status, steps and deliveries", taskgroupView), ...errorResponses } }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const view = await (await ownedGroup(c, id)).view();
+      const group = await ownedGroup(c, id);
+      const view = await read(() => group.view());
       if (!view) throw notFound("Taskgroup", id);
       return c.json(view, 200);
     },
@@ -93,7 +97,8 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
-    const key = await (await ownedGroup(c, id)).outputKey(step, file_name);
+    const group = await ownedGroup(c, id);
+    const key = await read(() => group.outputKey(step, file_name));
     if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
     const obj = key && (await c.env.FILES.get(key));
     if (!obj) throw notFound("Output", `${step}/${file_name}`);

@@ -133,13 +133,13 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
     for (const [i, s] of sub.steps.entries()) {
       const input = spec.steps[i]!.input;
       if (s.data && input.kind === "data") {
-        fault("r2:put_input");
+        fault("r2:put_input", client);
         await c.env.FILES.put(input.file.key, s.data, { httpMetadata: { contentType: input.file.content_type } });
       }
     }
     // Creating is idempotent: a repeat after a reset finds the group stored and only finishes starting it.
     await withRetries(() => {
-      fault("rpc:create");
+      fault("rpc:create", client);
       return taskGroup(c.env, client, id).create(spec);
     }, 2);
   } catch (err) {
