@@ -4,35 +4,8 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { TaskGroup } from "../src/durable/task-group";
 import { taskGroup } from "../src/lib/stubs";
-import { apiJson, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd, type TestClient } from "./support/api";
-
-async function stepRow(c: TestClient, id: string, idx = 0) {
-  return runInDurableObject(taskGroup(env, c.name, id), (_: TaskGroup, state) =>
-    state.storage.sql.exec<{ state: string; token: string; attempts: number; deadline: number | null }>("SELECT state, token, attempts, deadline FROM steps WHERE idx = ?", idx).one(),
-  );
-}
-
-async function waitForStep(c: TestClient, id: string, want: (s: any) => boolean) {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const { body } = await apiJson(`/api/taskgroup/${id}`, { headers: c.auth });
-    if (want(body.steps[0])) return body;
-    if (Date.now() > until) throw new Error(`step never reached the wanted state: ${JSON.stringify(body.steps[0])}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A group whose first step reads its input from a receiver that answers slowly, so it is "running" for a while. */
-async function slowGroup(script: { status: number; delayMs?: number }[]) {
-  const c = await newClient("dur");
-  await putStorage(c, "s");
-  await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
-  await putConfiguration(c, "after", { adapter: "s3-upload", params: { storage: "s" } });
-  const source = await newSink(c.secret, script);
-  const { body } = await submit(c, { configuration_names: ["up", "after"], up_url: source.url, after_input: "up" });
-  await waitForStep(c, body.task_id, (s) => s.state === "running");
-  return { c, id: body.task_id as string, source };
-}
+import { apiJson, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
+import { slowGroup, stepRow } from "./support/engine";
 
 describe("the watchdog alarm and the queue's edge cases", () => {
   it("re-queues a step whose message was lost; the superseded run's report is ignored", async () => {

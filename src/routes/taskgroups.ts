@@ -20,8 +20,9 @@ const ok = (description: string, schema: z.ZodType) => ({ description, content: 
  */
 async function ownedGroup(c: Context<AppEnv>, id: string) {
   const client = c.get("client");
-  const group = taskGroup(c.env, client, id);
-  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await read(() => group.status())) === null) throw notFound("Taskgroup", id);
+  // A fresh stub per call: a stub whose object was reset under it stays broken.
+  const group = () => taskGroup(c.env, client, id);
+  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await read(() => group().status())) === null) throw notFound("Taskgroup", id);
   return group;
 }
 
@@ -36,7 +37,7 @@ for (const kind of ["taskgroup", "task"] as const) {
     async (c) => {
       const { id } = c.req.valid("param");
       const group = await ownedGroup(c, id);
-      const view = await read(() => group.view());
+      const view = await read(() => group().view());
       if (!view) throw notFound("Taskgroup", id);
       return c.json(view, 200);
     },
@@ -98,7 +99,7 @@ taskgroups.openapi(
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
     const group = await ownedGroup(c, id);
-    const key = await read(() => group.outputKey(step, file_name));
+    const key = await read(() => group().outputKey(step, file_name));
     if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
     const obj = key && (await c.env.FILES.get(key));
     if (!obj) throw notFound("Output", `${step}/${file_name}`);
@@ -123,7 +124,7 @@ for (const action of ["cancel", "retry"] as const) {
       const group = await ownedGroup(c, id);
       // One id per request: a repeat after a reset of the object gets the first answer, not a 409.
       const requestId = crypto.randomUUID();
-      const result: CommandResult = await withRetries(async () => (await group.command(action, requestId)) as CommandResult, 2);
+      const result: CommandResult = await withRetries(async () => (await group().command(action, requestId)) as CommandResult, 2);
       if (!result.ok) throw new ApiError(409, `cannot_${action}`, `This taskgroup cannot be ${action === "cancel" ? "cancelled" : "retried"}: ${result.why}.`);
       return c.json({ task_id: id, status: result.status }, 202);
     },
@@ -140,7 +141,7 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, delivery_id } = c.req.valid("param");
-    const outcome = await (await ownedGroup(c, id)).redeliver(delivery_id);
+    const outcome = await (await ownedGroup(c, id))().redeliver(delivery_id);
     if (outcome === "not_found") throw notFound("Delivery", delivery_id);
     if (outcome === "not_dead") throw new ApiError(409, "delivery_not_dead", "Only a dead-lettered delivery can be redelivered; this one is still pending or already succeeded.");
     return c.json({ delivery_id, state: "pending" as const }, 202);

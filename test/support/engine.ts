@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import type { TaskGroup } from "../../src/durable/task-group";
 import { taskGroup } from "../../src/lib/stubs";
-import { apiJson, s3, type TestClient } from "./api";
+import { apiJson, newClient, newSink, putConfiguration, putStorage, s3, submit, type TestClient } from "./api";
 
 export interface Run {
   idx: number;
@@ -46,4 +46,45 @@ export async function s3Keys(prefix: string): Promise<string[]> {
   const res = await s3.fetch(`${inject("s3Endpoint")}/media?list-type=2&prefix=${encodeURIComponent(prefix)}`);
   expect(res.status).toBe(200);
   return [...(await res.text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]!);
+}
+
+/** The engine's columns of one step. */
+export async function stepRow(c: TestClient, id: string, idx = 0) {
+  return runInDurableObject(taskGroup(env, c.name, id), (_: TaskGroup, state) =>
+    state.storage.sql
+      .exec<{ state: string; token: string; attempts: number; run: number; holder: string | null; deadline: number | null }>(
+        "SELECT state, token, attempts, run, holder, deadline FROM steps WHERE idx = ?",
+        idx,
+      )
+      .one(),
+  );
+}
+
+export async function waitForStep(c: TestClient, id: string, want: (s: any) => boolean, idx = 0) {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const { body } = await apiJson(`/api/taskgroup/${id}`, { headers: c.auth });
+    if (want(body.steps[idx])) return body;
+    if (Date.now() > until) throw new Error(`step never reached the wanted state: ${JSON.stringify(body.steps[idx])}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A group whose first step reads its input from a receiver that answers as `script` says, so it
+ * can be held "running" (slow answers) or failed retryably (5xx); a second step uploads its output.
+ */
+export async function slowGroup(
+  script: { status: number; delayMs?: number }[],
+  fields: (c: TestClient) => Promise<Record<string, unknown>> = async () => ({}),
+  wait: (s: any) => boolean = (s) => s.state === "running",
+) {
+  const c = await newClient("dur");
+  await putStorage(c, "s");
+  await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
+  await putConfiguration(c, "after", { adapter: "s3-upload", params: { storage: "s" } });
+  const source = await newSink(c.secret, script);
+  const { body } = await submit(c, { configuration_names: ["up", "after"], up_url: source.url, after_input: "up", ...(await fields(c)) });
+  await waitForStep(c, body.task_id, wait);
+  return { c, id: body.task_id as string, source, stub: taskGroup(env, c.name, body.task_id) };
 }
