@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { defineConfig, type Plugin } from "vitest/config";
 
 // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
-const testVars = { MAX_UPLOAD_MB: "12", STEP_TIMEOUT_S: "120", RATE_LIMIT_PER_MINUTE: "150" };
+const testVars = { MAX_UPLOAD_MB: "12", MAX_FILE_MB: "30", STEP_TIMEOUT_S: "120", RATE_LIMIT_PER_MINUTE: "150" };
 /** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the image Worker. */
 const fontsAsData: Plugin = {
   name: "fonts-as-data",

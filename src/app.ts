@@ -15,6 +15,7 @@ import { configurations } from "./routes/configurations";
 import { storage } from "./routes/storage";
 import { taskgroups } from "./routes/taskgroups";
 import { triggers } from "./routes/trigger";
+import { uploads } from "./routes/uploads";
 
 export const app = router();
 
@@ -25,7 +26,7 @@ app.openapi(
 
 app.route("/", admin);
 app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? next() : clientAuth(c, next)));
-for (const r of [client, configurations, assets, storage, triggers, taskgroups]) app.route("/", r);
+for (const r of [client, configurations, assets, storage, uploads, triggers, taskgroups]) app.route("/", r);
 
 for (const hook of webhookDocs) {
   app.openAPIRegistry.registerWebhook({

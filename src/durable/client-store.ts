@@ -1,6 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { newWebhookSecret, sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { json, parse, Sql } from "./sql";
+import { r2Keys } from "./taskgroup-model";
+import { UPLOADS_SCHEMA, UploadStore, type LockResult, type Upload, type UploadPart } from "./upload-store";
 
 /** How long a rotated-out webhook secret keeps signing (API.md: 24 h). */
 const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
@@ -19,6 +21,7 @@ const MIGRATIONS = [
      url TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, ended_at TEXT);
    CREATE INDEX deliveries_by_state ON deliveries (state, ended_at DESC);
    CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, task_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  UPLOADS_SCHEMA,
 ];
 
 /** How long an Idempotency-Key is remembered. */
@@ -63,11 +66,13 @@ export interface SigningSecrets {
 /** One client's own data: keys, webhook secret, configurations, storage targets, asset and taskgroup indexes. */
 export class ClientStore extends DurableObject<Env> {
   private readonly sql: Sql;
+  private readonly uploads: UploadStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage);
     this.sql.migrate(MIGRATIONS);
+    this.uploads = new UploadStore(this.sql);
   }
 
   private meta(key: string): string | undefined {
@@ -213,11 +218,6 @@ export class ClientStore extends DurableObject<Env> {
     return { taskId, conflict: false };
   }
 
-  /** Frees a reservation whose taskgroup could not be created, so the client can try again. */
-  async releaseIdempotencyKey(key: string, taskId: string): Promise<void> {
-    this.sql.run("DELETE FROM idempotency WHERE key = ? AND task_id = ?", key, taskId);
-  }
-
   // ---- delivery index: finished deliveries, so dead letters can be listed across taskgroups ----
 
   async indexDelivery(d: DeliveryIndexRow): Promise<void> {
@@ -271,5 +271,64 @@ export class ClientStore extends DurableObject<Env> {
       ...args,
       opts.limit,
     );
+  }
+
+  // ---- resumable uploads (tus): the state here, the bytes in R2 ----
+
+  async createUpload(u: Parameters<UploadStore["create"]>[0]): Promise<void> {
+    this.uploads.create(u);
+    await this.armExpiry();
+  }
+
+  async getUpload(id: string): Promise<Upload | null> {
+    return this.uploads.get(id);
+  }
+
+  async lockUpload(id: string, offset: number): Promise<LockResult> {
+    return this.uploads.lock(id, offset, Date.now());
+  }
+
+  async addUploadPart(id: string, part: UploadPart, partBytes: number): Promise<void> {
+    this.uploads.addPart(id, part, partBytes, Date.now());
+  }
+
+  /** Ends a PATCH. A finished upload that names an asset becomes that asset. */
+  async releaseUpload(id: string, offset: number, tailBytes: number, done: { size: number; etag: string; keepUntil: number } | null): Promise<void> {
+    this.uploads.release(id, offset, tailBytes, done !== null);
+    const u = this.uploads.get(id);
+    if (!u || !done) return;
+    if (u.asset) {
+      await this.putAsset({ name: u.asset, size: done.size, content_type: u.content_type, etag: done.etag, uploaded: new Date().toISOString() });
+    }
+    this.uploads.extend(id, done.keepUntil);
+    await this.armExpiry();
+  }
+
+  /** Termination: the row goes now; its bytes go with it. */
+  async terminateUpload(id: string): Promise<boolean> {
+    const u = this.uploads.remove(id);
+    if (u) await this.discard(u);
+    return u !== null;
+  }
+
+  private async discard(u: Upload): Promise<void> {
+    const client = this.meta("name")!;
+    if (u.state === "open") await this.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id).abort().catch(() => undefined);
+    // An upload that became an asset leaves the asset in place.
+    await this.env.FILES.delete(u.state === "done" && !u.asset ? [u.key, r2Keys.uploadTail(client, u.id)] : [r2Keys.uploadTail(client, u.id)]);
+  }
+
+  private async armExpiry(): Promise<void> {
+    const next = this.uploads.nextExpiry();
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Expiration: uploads past their time are aborted and their bytes deleted. */
+  override async alarm(): Promise<void> {
+    for (const u of this.uploads.expired(Date.now())) {
+      await this.discard(u);
+      this.uploads.remove(u.id);
+    }
+    await this.armExpiry();
   }
 }

@@ -260,6 +260,9 @@ export class TaskGroup extends DurableObject<Env> {
   /** Retention: every R2 object of this taskgroup (inputs, outputs, segments) goes; the record stays. */
   private async deleteFiles(info: InfoRow): Promise<void> {
     const prefix = r2Keys.taskgroup(info.client, info.id);
+    // Inputs stored by a repeated request (Idempotency-Key) live under that request's id.
+    const elsewhere = parse<TaskgroupSpec>(info.spec).steps.flatMap((s) => (s.input.kind === "data" && s.input.file.key.startsWith(r2Keys.taskgroup(info.client, "")) && !s.input.file.key.startsWith(prefix) ? [s.input.file.key] : []));
+    if (elsewhere.length) await this.env.FILES.delete(elsewhere);
     let cursor: string | undefined;
     do {
       const page = await this.env.FILES.list({ prefix, cursor });

@@ -111,6 +111,9 @@ export const r2Keys = {
   taskgroup: (client: string, id: string) => `clients/${client}/taskgroups/${id}/`,
   input: (client: string, id: string, step: string, fileName: string) =>
     `clients/${client}/taskgroups/${id}/inputs/${step}/${fileName}`,
+  /** A finished resumable upload, and the bytes of one short of a whole part while it is open. */
+  upload: (client: string, id: string, fileName: string) => `clients/${client}/uploads/${id}/${fileName}`,
+  uploadTail: (client: string, id: string) => `clients/${client}/uploads/${id}/.tail`,
   output: (client: string, id: string, step: string, fileName: string) =>
     `clients/${client}/taskgroups/${id}/outputs/${step}/${fileName}`,
 };

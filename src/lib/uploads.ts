@@ -1,4 +1,6 @@
 import { ApiError } from "./errors";
+import { boundaryOf, formParts, MultipartError } from "./multipart-stream";
+import { limited, SizeLimitExceeded, streamToR2 } from "./r2-writer";
 
 export const maxUploadBytes = (env: Pick<Env, "MAX_UPLOAD_MB">) => Number(env.MAX_UPLOAD_MB) * 1024 * 1024;
 
@@ -16,13 +18,94 @@ export function checkDeclaredLength(req: Request, env: Pick<Env, "MAX_UPLOAD_MB"
   return length;
 }
 
-/** Parses a multipart body; a malformed one is a 400, not a 500. */
-export async function readForm(req: Request): Promise<FormData> {
+export const mediaType = (req: Request) => (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+
+/** A file of a submission, already in R2: what a multipart file field becomes. */
+export class StoredFile {
+  constructor(
+    readonly key: string,
+    readonly name: string,
+    readonly type: string,
+    readonly size: number,
+  ) {}
+}
+
+/** Text fields are configuration names, JSON and short values: none needs more. */
+const MAX_TEXT_FIELD_BYTES = 1024 * 1024;
+
+/** The request body counted as it is read: over the upload limit it fails at once with a 413. */
+function countedBody(req: Request, env: Pick<Env, "MAX_UPLOAD_MB">): ReadableStream<Uint8Array> {
+  if (!req.body) throw new ApiError(400, "empty_body", "The request has no body.");
+  return limited(req.body, maxUploadBytes(env));
+}
+
+/** Maps what reading a body can throw to the API's errors; everything else passes through. */
+export function uploadError(err: unknown, env: Pick<Env, "MAX_UPLOAD_MB">): unknown {
+  if (err instanceof SizeLimitExceeded) return tooLarge(env);
+  if (err instanceof MultipartError) return new ApiError(400, "malformed_multipart", `The multipart/form-data body could not be parsed: ${err.message}.`);
+  return err;
+}
+
+/**
+ * Reads a multipart/form-data body part by part: each file goes to R2 (at `keyFor(field, file)`) as
+ * it arrives, text fields are kept. Memory holds one R2 part at most, whatever the file sizes.
+ * On failure every object written so far is deleted.
+ */
+export async function readStreamedForm(
+  req: Request,
+  env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">,
+  keyFor: (field: string, fileName: string) => string,
+): Promise<Map<string, string | StoredFile>> {
+  checkDeclaredLength(req, env);
+  const boundary = boundaryOf(req.headers.get("content-type") ?? "");
+  if (!boundary) throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
+  const fields = new Map<string, string | StoredFile>();
+  const written: string[] = [];
   try {
-    return await req.formData();
+    for await (const part of formParts(countedBody(req, env), boundary)) {
+      if (fields.has(part.name)) throw new ApiError(400, "duplicate_field", `The field '${part.name}' is given twice.`);
+      if (part.filename === undefined) {
+        const text = await new Response(limited(part.body, MAX_TEXT_FIELD_BYTES)).text();
+        fields.set(part.name, text);
+        continue;
+      }
+      const key = keyFor(part.name, part.filename);
+      written.push(key);
+      const stored = await streamToR2(env.FILES, key, part.body, part.contentType);
+      fields.set(part.name, new StoredFile(key, part.filename, part.contentType, stored.size));
+    }
+    return fields;
   } catch (err) {
-    throw new ApiError(400, "malformed_multipart", `The multipart/form-data body could not be parsed: ${(err as Error).message}`);
+    if (written.length) await env.FILES.delete(written).catch(() => undefined);
+    if (err instanceof SizeLimitExceeded && err.limitBytes === MAX_TEXT_FIELD_BYTES) {
+      throw new ApiError(413, "field_too_large", `A text field is larger than ${MAX_TEXT_FIELD_BYTES / 1024 / 1024} MB.`);
+    }
+    throw uploadError(err, env);
   }
 }
 
-export const mediaType = (req: Request) => (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+/** Streams a raw body into R2 at `key`, counting it against the upload limit. */
+export async function storeRawBody(req: Request, env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">, key: string, contentType: string) {
+  checkDeclaredLength(req, env);
+  try {
+    return await streamToR2(env.FILES, key, countedBody(req, env), contentType);
+  } catch (err) {
+    throw uploadError(err, env);
+  }
+}
+
+/** The multipart field `file` streamed into R2 at `key` (other fields are skipped); null when there is none. */
+export async function storeFormFile(req: Request, env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">, key: string) {
+  checkDeclaredLength(req, env);
+  const boundary = boundaryOf(req.headers.get("content-type") ?? "");
+  if (!boundary) throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
+  try {
+    for await (const part of formParts(countedBody(req, env), boundary)) {
+      if (part.name !== "file" || part.filename === undefined) continue;
+      return { ...(await streamToR2(env.FILES, key, part.body, part.contentType)), contentType: part.contentType };
+    }
+    return null;
+  } catch (err) {
+    throw uploadError(err, env);
+  }
+}

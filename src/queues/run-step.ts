@@ -3,12 +3,13 @@ import type { StepFile } from "../adapters/types";
 import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
+import { limited, SizeLimitExceeded, streamToR2 } from "../lib/r2-writer";
 import type { StorageTarget } from "../schemas/storage";
 import type { Engine } from "./engine";
 import { stepContext } from "./step-context";
 
 /** What a step runner needs, on the API Worker and the heavy Workers alike. */
-export type RunEnv = Pick<Env, "FILES" | "MAX_UPLOAD_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
+export type RunEnv = Pick<Env, "FILES" | "MAX_FILE_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
 
 /** Opens a client's storage target with its secrets: only the API Worker has one. */
 export type TargetOpener = (client: string, name: string) => Promise<StorageTarget>;
@@ -32,34 +33,44 @@ export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep,
   }
 }
 
-/** Fetches a `{cfg}_url` input into R2 once per attempt, so adapters always read from R2. */
+/**
+ * Streams a `{cfg}_url` input into R2 once per attempt, so adapters always read from R2. Memory
+ * holds one R2 part whatever the size; the cap is counted on the bytes read, with or without a
+ * Content-Length.
+ */
 async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Promise<StepFile> {
   if (claim.spec.input.kind !== "url") throw new Error(`step ${claim.spec.name} has no resolvable input`);
   const url = claim.spec.input.url;
-  const limitMb = Number(env.MAX_UPLOAD_MB);
+  const limitMb = Number(env.MAX_FILE_MB);
+  // The timeout covers the answer's headers; the body may take as long as the step's lease.
+  const headers = new AbortController();
+  const timer = setTimeout(() => headers.abort(new Error("no answer within 60 s")), 60_000);
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+    res = await fetch(url, { signal: headers.signal });
   } catch (err) {
     throw new StepError({ kind: "input_fetch_failed", url, detail: String((err as Error)?.message ?? err), retryable: true });
+  } finally {
+    clearTimeout(timer);
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new StepError({ kind: "input_fetch_failed", url, detail: `HTTP ${res.status}`, retryable: res.status >= 500 || res.status === 429 });
   }
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared > limitMb * 1024 * 1024) {
+  if (Number(res.headers.get("content-length") ?? 0) > limitMb * 1024 * 1024) {
     await res.body.cancel();
     throw new StepError({ kind: "input_too_large", limitMb });
   }
-  // R2 needs a known length to stream; without one the body is read (bounded by the check below).
-  const body = Number.isFinite(declared) ? res.body : await res.arrayBuffer();
-  if (body instanceof ArrayBuffer && body.byteLength > limitMb * 1024 * 1024) throw new StepError({ kind: "input_too_large", limitMb });
   const fileName = fileNameFromUrl(url);
   const contentType = res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
   const key = r2Keys.input(msg.client, msg.taskgroupId, claim.spec.name, fileName);
-  const obj = await env.FILES.put(key, body, { httpMetadata: { contentType } });
-  return { key, file_name: fileName, content_type: contentType, size: obj.size };
+  try {
+    const written = await streamToR2(env.FILES, key, limited(res.body, limitMb * 1024 * 1024), contentType);
+    return { key, file_name: fileName, content_type: contentType, size: written.size };
+  } catch (err) {
+    if (err instanceof SizeLimitExceeded) throw new StepError({ kind: "input_too_large", limitMb });
+    throw new StepError({ kind: "input_fetch_failed", url, detail: `the body broke off: ${String((err as Error)?.message ?? err)}`, retryable: true });
+  }
 }
 
 export function fileNameFromUrl(url: string): string {

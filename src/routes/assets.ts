@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { r2Keys } from "../durable/taskgroup-model";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore } from "../lib/stubs";
-import { checkDeclaredLength, maxUploadBytes, mediaType, readForm, tooLarge } from "../lib/uploads";
+import { mediaType, storeFormFile, storeRawBody } from "../lib/uploads";
 import { errorResponses } from "../schemas/common";
 import { router } from "./app-env";
 
@@ -34,23 +34,21 @@ assets.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const client = c.get("client");
-    const declared = checkDeclaredLength(c.req.raw, c.env);
-    let body: ReadableStream | Blob | ArrayBuffer;
+    const key = r2Keys.asset(client, name);
     let contentType = mediaType(c.req.raw) || "application/octet-stream";
+    let stored;
     if (contentType === "multipart/form-data") {
-      const file = (await readForm(c.req.raw)).get("file");
-      if (!(file instanceof File)) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
-      body = file;
-      contentType = file.type || "application/octet-stream";
-    } else if (declared !== null && c.req.raw.body) {
-      body = c.req.raw.body; // streamed straight into R2: never held in memory
+      stored = await storeFormFile(c.req.raw, c.env, key);
+      if (!stored) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
+      contentType = stored.contentType;
     } else {
-      body = await c.req.arrayBuffer();
+      stored = await storeRawBody(c.req.raw, c.env, key, contentType);
     }
-    const size = body instanceof Blob ? body.size : body instanceof ArrayBuffer ? body.byteLength : declared!;
-    if (size > maxUploadBytes(c.env)) throw tooLarge(c.env);
-    if (size === 0) throw new ApiError(400, "empty_file", "The asset is empty.");
-    const obj = await c.env.FILES.put(r2Keys.asset(client, name), body, { httpMetadata: { contentType } });
+    if (stored.size === 0) {
+      await c.env.FILES.delete(key);
+      throw new ApiError(400, "empty_file", "The asset is empty.");
+    }
+    const obj = (await c.env.FILES.head(key))!;
     const meta = { name, size: obj.size, content_type: contentType, etag: obj.etag, uploaded: obj.uploaded.toISOString() };
     await clientStore(c.env, client).putAsset(meta);
     return c.json(meta, 201);

@@ -10,29 +10,28 @@ import { ApiError, badRequest } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
 import { fault } from "../lib/faults";
 import { withRetries } from "../lib/retry";
-import { checkDeclaredLength, maxUploadBytes, mediaType, readForm, tooLarge } from "../lib/uploads";
+import { checkDeclaredLength, mediaType, readStreamedForm, StoredFile } from "../lib/uploads";
 import { errorResponses } from "../schemas/common";
 import { isDev, router, type AppEnv } from "./app-env";
 import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
+import { uploadedFile } from "./uploads";
 
 const acceptedSchema = z
   .object({ task_id: z.uuid(), status: z.literal("Queued"), status_url: z.url() })
   .openapi("Accepted");
 
-/** Both body kinds become one map of fields; JSON values keep their types, multipart values are strings or Files. */
-async function readFields(c: Context<AppEnv>): Promise<Map<string, FieldValue>> {
-  checkDeclaredLength(c.req.raw, c.env);
+/**
+ * Both body kinds become one map of fields; JSON values keep their types. Multipart files go to R2
+ * as they arrive, under the taskgroup's id, and are StoredFiles here.
+ */
+async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, FieldValue>> {
   const type = mediaType(c.req.raw);
   if (type === "multipart/form-data") {
-    const form = await readForm(c.req.raw);
-    const fields = new Map<string, FieldValue>();
-    for (const [k, v] of form) {
-      if (fields.has(k)) throw badRequest("duplicate_field", `The field '${k}' is given twice.`);
-      fields.set(k, v);
-    }
-    return fields;
+    const client = c.get("client");
+    return readStreamedForm(c.req.raw, c.env, (field, fileName) => r2Keys.input(client, id, field, safeFileName(fileName, "input")));
   }
+  checkDeclaredLength(c.req.raw, c.env);
   if (type === "application/json") {
     let body: unknown;
     try {
@@ -55,7 +54,6 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
   const configs = await store.getDocuments("configurations", names);
   const missing = names.find((n) => !configs[n]);
   if (missing) throw new ApiError(404, "configuration_not_found", `Configuration '${missing}' does not exist.`);
-  let total = 0;
   const steps: StepSpec[] = [];
   for (const [i, s] of sub.steps.entries()) {
     const { chain, overrides } = applyExtras(names, i, chainOf(configs[s.name] as ConfigurationInput), s.extras);
@@ -69,12 +67,9 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     }
     let input: StepSpec["input"];
     if (s.data) {
-      total += s.data.size;
-      if (total > maxUploadBytes(c.env)) throw tooLarge(c.env);
-      const fileName = safeFileName(s.data.name, "input");
-      const file = { key: r2Keys.input(client, id, s.name, fileName), file_name: fileName, content_type: s.data.type || "application/octet-stream", size: s.data.size };
-      input = { kind: "data", file };
+      input = { kind: "data", file: { key: s.data.key, file_name: safeFileName(s.data.name, "input"), content_type: s.data.type || "application/octet-stream", size: s.data.size } };
     } else if (s.url) input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev) };
+    else if (s.upload) input = { kind: "data", file: await uploadedFile(c, s.upload, `${s.name}_upload`) };
     else input = { kind: "input", from: s.input! };
     steps.push({ name: s.name, chain, input, overrides });
   }
@@ -94,7 +89,7 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
 
 /** What makes two submissions "the same" for Idempotency-Key: fields, and files by name, type and size. */
 async function fingerprint(fields: Map<string, FieldValue>): Promise<string> {
-  const norm = [...fields].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v instanceof File ? { file: v.name, type: v.type, size: v.size } : v]);
+  const norm = [...fields].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v instanceof StoredFile ? { file: v.name, type: v.type, size: v.size } : v]);
   return sha256Hex(JSON.stringify(norm));
 }
 
@@ -106,14 +101,28 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
       "Retry-After": String(limit.retryAfterS),
     });
   }
-  const raw = await readFields(c);
-  const fields = kind === "task" ? taskToGroupFields(raw) : raw;
-  const sub = readSubmission(fields);
   const client = c.get("client");
+  const id = crypto.randomUUID();
+  const raw = await readFields(c, id);
+  try {
+    return await accept(c, kind, client, id, kind === "task" ? taskToGroupFields(raw) : raw);
+  } catch (err) {
+    // A refused request started nothing: the files it stored go with it. (After a 503 the group may
+    // exist after all, so they stay; retention removes them with it.)
+    const stored = storedKeys(raw);
+    if (stored.length && !(err instanceof ApiError && err.status === 503)) await c.env.FILES.delete(stored).catch(() => undefined);
+    throw err;
+  }
+}
+
+const storedKeys = (fields: Map<string, FieldValue>) => [...fields.values()].filter((v): v is StoredFile => v instanceof StoredFile).map((f) => f.key);
+
+async function accept(c: Context<AppEnv>, kind: TaskgroupSpec["kind"], client: string, firstId: string, fields: Map<string, FieldValue>) {
+  const sub = readSubmission(fields);
   const store = clientStore(c.env, client);
-  let id = crypto.randomUUID();
   const statusUrl = (taskId: string) => `${new URL(c.req.url).origin}/api/${kind}/${taskId}`;
   const accepted = (taskId: string) => c.json({ task_id: taskId, status: "Queued" as const, status_url: statusUrl(taskId) }, 202);
+  let id = firstId;
   // Everything is validated before the key is reserved: a refused request holds no key.
   let spec = await buildSpec(c, id, kind, sub);
 
@@ -123,20 +132,18 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
     const prior = await store.reserveIdempotencyKey(`${kind}:${idemKey}`, await fingerprint(fields), id);
     if (prior.conflict) throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different request body.");
     if (prior.taskId !== id) {
-      if ((await taskGroup(c.env, client, prior.taskId).status()) !== null) return accepted(prior.taskId);
-      // The first request stopped before its taskgroup was stored: this identical one finishes it.
+      if ((await taskGroup(c.env, client, prior.taskId).status()) !== null) {
+        const repeated = storedKeys(fields);
+        if (repeated.length) await c.env.FILES.delete(repeated);
+        return accepted(prior.taskId);
+      }
+      // The first request stopped before its taskgroup was stored: this identical one finishes it
+      // (with this request's files, which retention deletes by their keys).
       id = prior.taskId;
       spec = await buildSpec(c, id, kind, sub);
     }
   }
   try {
-    for (const [i, s] of sub.steps.entries()) {
-      const input = spec.steps[i]!.input;
-      if (s.data && input.kind === "data") {
-        fault("r2:put_input", client);
-        await c.env.FILES.put(input.file.key, s.data, { httpMetadata: { contentType: input.file.content_type } });
-      }
-    }
     // Creating is idempotent: a repeat after a reset finds the group stored and only finishes starting it.
     await withRetries(() => {
       fault("rpc:create", client);

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { applyExtras, readSubmission, taskToGroupFields } from "./submission";
+import { StoredFile } from "../lib/uploads";
 
 const fields = (o: Record<string, unknown>) => new Map(Object.entries(o));
 
 describe("readSubmission", () => {
   it("reads the seed's fields: names as a JSON string, _data files, _input and _extras", () => {
-    const data = new File(["x"], "a.png");
+    const data = new StoredFile("k", "a.png", "image/png", 1);
     const sub = readSubmission(
       fields({
         configuration_names: '["tg-image-compositor","tg-s3-upload"]',

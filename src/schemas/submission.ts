@@ -2,19 +2,23 @@ import { assetParams, paramNames } from "../adapters/catalog";
 import type { ChainLink } from "./configuration";
 import { ApiError, badRequest } from "../lib/errors";
 import { resourceName } from "./common";
+import { StoredFile } from "../lib/uploads";
 
 export const MAX_STEPS = 50;
-const SUFFIXES = ["data", "url", "input", "extras"] as const;
+const SUFFIXES = ["data", "url", "upload", "input", "extras"] as const;
 type Suffix = (typeof SUFFIXES)[number];
 const TOP_LEVEL = new Set(["configuration_names", "webhook_url", "callbacks", "content_id", "custom_data", "workflow"]);
 
-export type FieldValue = string | File | unknown;
+export type FieldValue = string | StoredFile | unknown;
 
 /** One step as submitted, before configurations are looked up. */
 export interface SubmittedStep {
   name: string;
-  data?: File;
+  /** A multipart file, already streamed into R2. */
+  data?: StoredFile;
   url?: string;
+  /** The id of a finished resumable upload (`/api/uploads`). */
+  upload?: string;
   input?: string;
   extras: Record<string, unknown>;
 }
@@ -47,7 +51,7 @@ export function taskToGroupFields(fields: Map<string, FieldValue>): Map<string, 
   const out = new Map<string, FieldValue>([["configuration_names", [name]]]);
   for (const [k, v] of fields) {
     if (k === "configuration_name") continue;
-    const mapped = k === "data" || k === "extras" ? `${name}_${k}` : k === "data_url" ? `${name}_url` : k;
+    const mapped = k === "data" || k === "extras" || k === "upload" ? `${name}_${k}` : k === "data_url" ? `${name}_url` : k;
     out.set(mapped, v);
   }
   return out;
@@ -75,11 +79,11 @@ export function readSubmission(fields: Map<string, FieldValue>): Submission {
     const match = SUFFIXES.map((s) => [s, key.slice(0, -(s.length + 1))] as const).find(
       ([s, name]) => key.endsWith(`_${s}`) && byName.has(name),
     );
-    if (!match) throw badRequest("unknown_field", `Unknown field '${key}': per-step fields are {configuration}_data, _url, _input or _extras for a configuration in configuration_names.`);
+    if (!match) throw badRequest("unknown_field", `Unknown field '${key}': per-step fields are {configuration}_data, _url, _upload, _input or _extras for a configuration in configuration_names.`);
     const [suffix, name] = match as [Suffix, string];
     const step = byName.get(name)!;
     if (suffix === "data") {
-      if (!(value instanceof File)) throw badRequest("invalid_data", `${key} must be a file in a multipart/form-data body (in JSON, use ${name}_url).`);
+      if (!(value instanceof StoredFile)) throw badRequest("invalid_data", `${key} must be a file in a multipart/form-data body (in JSON, use ${name}_url).`);
       step.data = value;
     } else if (suffix === "extras") {
       const extras = parseJsonField(value, key);
@@ -92,8 +96,8 @@ export function readSubmission(fields: Map<string, FieldValue>): Submission {
   }
 
   steps.forEach((s, i) => {
-    const given = (["data", "url", "input"] as const).filter((k) => s[k] !== undefined);
-    if (given.length === 0) throw badRequest("missing_input", `Configuration '${s.name}' needs exactly one of ${s.name}_data, ${s.name}_url or ${s.name}_input.`);
+    const given = (["data", "url", "upload", "input"] as const).filter((k) => s[k] !== undefined);
+    if (given.length === 0) throw badRequest("missing_input", `Configuration '${s.name}' needs exactly one of ${s.name}_data, ${s.name}_url, ${s.name}_upload or ${s.name}_input.`);
     if (given.length > 1) throw badRequest("multiple_inputs", `Configuration '${s.name}' has ${given.map((g) => `${s.name}_${g}`).join(" and ")}; give exactly one.`);
     if (s.input !== undefined) requireEarlier(names, i, s.input, `${s.name}_input`);
   });
