@@ -39,11 +39,14 @@ function countedBody(req: Request, env: Pick<Env, "MAX_UPLOAD_MB">): ReadableStr
   return limited(req.body, maxUploadBytes(env));
 }
 
-/** Maps what reading a body can throw to the API's errors; everything else passes through. */
-export function uploadError(err: unknown, env: Pick<Env, "MAX_UPLOAD_MB">): unknown {
+/** Maps what reading and storing a body can throw to the API's errors. */
+export function uploadError(err: unknown, env: Pick<Env, "MAX_UPLOAD_MB">): ApiError {
+  if (err instanceof ApiError) return err;
   if (err instanceof SizeLimitExceeded) return tooLarge(env);
   if (err instanceof MultipartError) return new ApiError(400, "malformed_multipart", `The multipart/form-data body could not be parsed: ${err.message}.`);
-  return err;
+  // R2 (or the connection) failed under the upload: nothing was kept, and sending it again works.
+  console.error(JSON.stringify({ msg: "upload not stored", error: String(err), stack: (err as Error)?.stack }));
+  return new ApiError(503, "temporarily_unavailable", "The upload could not be stored just now; send it again.", undefined, { "Retry-After": "1" });
 }
 
 /**

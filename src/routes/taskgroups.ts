@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
-import { isTransient, withRetries } from "../lib/retry";
+import { withRetries } from "../lib/retry";
 import type { CommandResult } from "../durable/task-group";
 import { errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
@@ -26,8 +26,8 @@ async function ownedGroup(c: Context<AppEnv>, id: string) {
   return group;
 }
 
-/** A read of a taskgroup object, repeated once if the object was reset under it. */
-const read = <T>(fn: () => Promise<T>) => withRetries(fn, 2, 100, isTransient);
+/** A read of a taskgroup object, repeated once (with a fresh stub) if it failed: the object may have been reset under it. */
+const read = <T>(fn: () => Promise<T>) => withRetries(fn, 2, 100);
 
 export const taskgroups = router();
 

@@ -29,7 +29,10 @@ async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, F
   const type = mediaType(c.req.raw);
   if (type === "multipart/form-data") {
     const client = c.get("client");
-    return readStreamedForm(c.req.raw, c.env, (field, fileName) => r2Keys.input(client, id, field, safeFileName(fileName, "input")));
+    return readStreamedForm(c.req.raw, c.env, (field, fileName) => {
+      fault("r2:put_input", client);
+      return r2Keys.input(client, id, field, safeFileName(fileName, "input"));
+    });
   }
   checkDeclaredLength(c.req.raw, c.env);
   if (type === "application/json") {
