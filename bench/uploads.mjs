@@ -91,7 +91,7 @@ export async function uploadsBench() {
     const idle = await idleRss(baseline.pgid);
     const { body, type } = multipart({ configuration_names: '["up"]' }, { name: "up_data", size: 95 * MB });
     const peak = await peakDuring(baseline.pgid, async () => {
-      const res = await fetch(`${baseline.base}/`, { method: "POST", headers: { "content-type": type, expect: "" }, body });
+      const res = await fetch(`${baseline.base}/`, { method: "POST", headers: { "content-type": type }, body });
       if (!res.ok) throw new Error(`baseline: ${res.status} ${await res.text()}`);
     });
     rows.push({ what: "baseline: 95 MB multipart read by formData()", idle, peak });
@@ -111,7 +111,7 @@ export async function uploadsBench() {
     const idle = await idleRss(dev.pgid);
 
     const { body, type } = multipart({ configuration_names: '["up"]' }, { name: "up_data", size: 95 * MB });
-    rows.push({ what: "95 MB multipart submission", idle, peak: await peakDuring(dev.pgid, async () => void (await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": type, expect: "" }, body }), "submit"))) });
+    rows.push({ what: "95 MB multipart submission", idle, peak: await peakDuring(dev.pgid, async () => void (await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": type }, body }), "submit"))) });
 
     const GB = 1024 * MB;
     const created = await ok(await api("/api/uploads", { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(GB) } }), "tus create");
@@ -122,7 +122,7 @@ export async function uploadsBench() {
       peak: await peakDuring(dev.pgid, async () => {
         for (let at = 0; at < GB; at += 50 * MB) {
           const chunk = pattern(at, Math.min(50 * MB, GB - at));
-          await ok(await api(location, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "content-type": "application/offset+octet-stream", "upload-offset": String(at), expect: "" }, body: chunk }), `PATCH at ${at}`);
+          await ok(await api(location, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "content-type": "application/offset+octet-stream", "upload-offset": String(at) }, body: chunk }), `PATCH at ${at}`);
         }
       }),
     });
