@@ -163,8 +163,8 @@ async function accept(c: Context<AppEnv>, kind: TaskgroupSpec["kind"], client: s
 // The body is read by hand (not by a route validator) so an oversized upload is refused before it is parsed.
 const description =
   "multipart/form-data or application/json. Fields: configuration_names (JSON array; a task takes configuration_name), " +
-  "{cfg}_data (file), {cfg}_url, {cfg}_input (an earlier configuration), {cfg}_extras (JSON object), webhook_url, " +
-  "content_id, custom_data, workflow. A task takes data, data_url and extras. Header Idempotency-Key: a repeat returns the first answer.";
+  "{cfg}_data (file), {cfg}_url, {cfg}_upload (a finished /api/uploads id), {cfg}_input (an earlier configuration), {cfg}_extras (JSON object), webhook_url, " +
+  "content_id, custom_data, workflow. A task takes data, data_url, upload and extras. Header Idempotency-Key: a repeat returns the first answer.";
 
 const responses = {
   202: { description: "Queued", content: { "application/json": { schema: acceptedSchema } } },
