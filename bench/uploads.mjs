@@ -1,6 +1,6 @@
 /**
  * Upload memory benchmark: the API Worker isolate's memory (V8 heap + ArrayBuffer backing stores +
- * embedder heap, read through the inspector with Runtime.getHeapUsage every 20 ms, no forced GC,
+ * embedder heap, read through the inspector with Runtime.getHeapUsage every 100 ms, no forced GC,
  * so garbage not yet collected counts too) and, for scale, the whole workerd process's resident
  * memory (every isolate and the local R2), while `npm run dev` receives
  *   - a 95 MB multipart submission,
@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import S3rver from "@20minutes/s3rver";
 import WebSocket from "ws";
 
 const MB = 1024 * 1024;
@@ -54,7 +55,7 @@ async function isolateMemory(inspectorPort) {
   };
 }
 
-/** Runs `fn` while sampling both figures every 20 ms; returns their peaks. */
+/** Runs `fn` while sampling both figures every 100 ms; returns their peaks. */
 async function peakDuring(server, fn) {
   let rss = workerdRss(server.pgid);
   let heap = await server.isolate.read();
@@ -63,7 +64,7 @@ async function peakDuring(server, fn) {
     while (running) {
       rss = Math.max(rss, workerdRss(server.pgid));
       heap = Math.max(heap, await server.isolate.read());
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
     }
   })();
   try {
@@ -122,6 +123,9 @@ export async function uploadsBench() {
   await new Promise((r) => bytesServer.listen(0, "127.0.0.1", r));
   const bytesUrl = `http://127.0.0.1:${bytesServer.address().port}`;
   const rows = [];
+  const show = (r) => console.log(`  ${r.what.padEnd(46)} isolate ${mb(r.peak.heap - r.idle.heap).padStart(9)} (idle ${mb(r.idle.heap)})   process ${mb(r.peak.rss - r.idle.rss).padStart(9)} (idle ${mb(r.idle.rss)})`);
+  const push = (r) => (rows.push(r), show(r));
+  console.log("Upload memory, peak above idle: the API Worker isolate (heap + buffers), and the whole workerd process (RSS):");
 
   // Baseline: the same 95 MB body read whole by request.formData().
   const baseline = await start(["npx", "wrangler", "dev", "-c", "bench/formdata.wrangler.toml", "--ip", "127.0.0.1", "--port", "8791", "--show-interactive-dev-session=false"], 8791, 9241);
@@ -132,12 +136,17 @@ export async function uploadsBench() {
       const res = await fetch(`${baseline.base}/`, { method: "POST", headers: { "content-type": type }, body });
       if (!res.ok) throw new Error(`baseline: ${res.status} ${await res.text()}`);
     });
-    rows.push({ what: "baseline: 95 MB multipart read by formData()", idle: base0, peak });
+    push({ what: "baseline: 95 MB multipart read by formData()", idle: base0, peak });
   } finally {
     baseline.stop();
   }
 
-  const dev = await start(["node", "scripts/dev.mjs"], 8790, 9240, { PORT: "8790", S3_PORT: "4590" });
+  // The API Worker alone (uploads, imports and the s3-upload step all run there), so the inspector
+  // is attached to its isolate, and a local S3 for the step.
+  const s3dir = mkdtempSync(join(tmpdir(), "cascade-bench-s3-"));
+  const s3 = new S3rver({ address: "127.0.0.1", port: 4590, silent: true, directory: s3dir, configureBuckets: [{ name: "demo" }] });
+  await s3.run();
+  const dev = await start(["npx", "wrangler", "dev", "-c", "wrangler.toml", "--ip", "127.0.0.1", "--port", "8790", "--show-interactive-dev-session=false"], 8790, 9240);
   try {
     const api = (path, init = {}) => fetch(`${dev.base}${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
     const ok = async (res, what) => {
@@ -149,12 +158,12 @@ export async function uploadsBench() {
     const rest = await idle(dev);
 
     const { body, type } = multipart({ configuration_names: '["up"]' }, { name: "up_data", size: 95 * MB });
-    rows.push({ what: "95 MB multipart submission", idle: rest, peak: await peakDuring(dev, async () => void (await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": type }, body }), "submit"))) });
+    push({ what: "95 MB multipart submission", idle: rest, peak: await peakDuring(dev, async () => void (await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": type }, body }), "submit"))) });
 
     const GB = 1024 * MB;
     const created = await ok(await api("/api/uploads", { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(GB) } }), "tus create");
     const location = new URL(created.headers.get("location")).pathname;
-    rows.push({
+    push({
       what: "1 GB tus upload, 50 MB PATCHes",
       idle: rest,
       peak: await peakDuring(dev, async () => {
@@ -165,14 +174,15 @@ export async function uploadsBench() {
       }),
     });
 
-    rows.push({
+    push({
       what: "1 GB _url import (then to S3)",
       idle: rest,
       peak: await peakDuring(dev, async () => {
         const res = await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ configuration_names: ["up"], up_url: `${bytesUrl}/bytes/${GB}` }) }), "import");
         const { task_id } = await res.json();
-        for (;;) {
-          const view = await (await api(`/api/taskgroup/${task_id}`)).json();
+        for (const until = Date.now() + 30 * 60_000; Date.now() < until; ) {
+          // A status read can wait while the isolate is busy streaming: try again rather than fail.
+          const view = await api(`/api/taskgroup/${task_id}`).then((r) => r.json()).catch(() => ({ status: "Running" }));
           if (["Succeeded", "Failed", "Cancelled"].includes(view.status)) {
             if (view.status !== "Succeeded") throw new Error(`import: ${JSON.stringify(view.results)}`);
             break;
@@ -184,12 +194,10 @@ export async function uploadsBench() {
   } finally {
     dev.stop();
     bytesServer.close();
+    await s3.close();
+    rmSync(s3dir, { recursive: true, force: true });
   }
 
-  console.log("\nUpload memory, peak above idle: the API Worker isolate (heap + buffers), and the whole workerd process (RSS):");
-  for (const r of rows) {
-    console.log(`  ${r.what.padEnd(46)} isolate ${mb(r.peak.heap - r.idle.heap).padStart(9)} (idle ${mb(r.idle.heap)})   process ${mb(r.peak.rss - r.idle.rss).padStart(9)} (idle ${mb(r.idle.rss)})`);
-  }
   const base = rows[0].peak.heap - rows[0].idle.heap;
   for (const r of rows.slice(1)) console.log(`  ${r.what}: isolate ${((r.peak.heap - r.idle.heap) / base).toFixed(2)}× the formData() baseline`);
 }

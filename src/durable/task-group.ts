@@ -6,39 +6,15 @@ import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
 import type { StorageTarget } from "../schemas/storage";
 import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
-import { DELIVERY_LEASES, DELIVERY_SCHEMA, DeliveryLog, type DeliveryClaim } from "./delivery-log";
+import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
+import { TASK_GROUP_MIGRATIONS } from "./task-group-schema";
 import { isTerminal, transition, type Command, type Reply, type StepOutcome, type Transition } from "./group-machine";
-import { Outbox, OUTBOX_SCHEMA, type OutboxItem, type QueueName } from "./outbox";
+import { Outbox, type OutboxItem, type QueueName } from "./outbox";
 import { json, parse, Sql } from "./sql";
 import { machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
 import { r2Keys } from "./taskgroup-model";
+import { deleteGroupFiles } from "./retention";
 import type { AttemptRecord, ClaimedStep, GroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
-
-const MIGRATIONS = [
-  `CREATE TABLE info (id TEXT PRIMARY KEY, client TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
-     spec TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT);
-   CREATE TABLE steps (idx INTEGER PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL,
-     attempts INTEGER NOT NULL DEFAULT 0, token TEXT, deadline INTEGER, progress INTEGER, results TEXT, error TEXT,
-     output TEXT, started_at TEXT, ended_at TEXT);
-   ${DELIVERY_SCHEMA}`,
-  // v2: retention. The group's files are deleted from R2 at `retention_at` (epoch ms) after it ends.
-  `ALTER TABLE info ADD COLUMN retention_at INTEGER;
-   ALTER TABLE info ADD COLUMN files_deleted_at TEXT;`,
-  // v3: the transactional engine: leases and segments on steps, a log of runs, the outbox, idempotent commands.
-  `ALTER TABLE steps ADD COLUMN seg INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE steps ADD COLUMN segs INTEGER NOT NULL DEFAULT 1;
-   ALTER TABLE steps ADD COLUMN seg_attempts INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE steps ADD COLUMN run INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE steps ADD COLUMN holder TEXT;
-   ALTER TABLE steps ADD COLUMN holder_try INTEGER;
-   ALTER TABLE steps ADD COLUMN seg_input TEXT;
-   ALTER TABLE steps ADD COLUMN first_started_ms INTEGER;
-   CREATE TABLE step_runs (idx INTEGER NOT NULL, run INTEGER NOT NULL, seg INTEGER NOT NULL, message_id TEXT NOT NULL,
-     claimed_at INTEGER NOT NULL, reported_at INTEGER, outcome TEXT, PRIMARY KEY (idx, run));
-   CREATE TABLE commands (id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL);
-   ${OUTBOX_SCHEMA}
-   ${DELIVERY_LEASES}`,
-];
 
 /** Columns the machine's step patches may set; JSON ones are serialised. */
 const STEP_COLUMNS = new Set([
@@ -63,7 +39,7 @@ export class TaskGroup extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage);
-    this.sql.migrate(MIGRATIONS);
+    this.sql.migrate(TASK_GROUP_MIGRATIONS);
     this.outbox = new Outbox(this.sql);
   }
 
@@ -257,18 +233,9 @@ export class TaskGroup extends DurableObject<Env> {
     await this.drain();
   }
 
-  /** Retention: every R2 object of this taskgroup (inputs, outputs, segments) goes; the record stays. */
+  /** Retention: every R2 object of this taskgroup goes; the record stays. */
   private async deleteFiles(info: InfoRow): Promise<void> {
-    const prefix = r2Keys.taskgroup(info.client, info.id);
-    // Inputs stored by a repeated request (Idempotency-Key) live under that request's id.
-    const elsewhere = parse<TaskgroupSpec>(info.spec).steps.flatMap((s) => (s.input.kind === "data" && s.input.file.key.startsWith(r2Keys.taskgroup(info.client, "")) && !s.input.file.key.startsWith(prefix) ? [s.input.file.key] : []));
-    if (elsewhere.length) await this.env.FILES.delete(elsewhere);
-    let cursor: string | undefined;
-    do {
-      const page = await this.env.FILES.list({ prefix, cursor });
-      if (page.objects.length) await this.env.FILES.delete(page.objects.map((o) => o.key));
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
+    await deleteGroupFiles(this.env.FILES, info.client, info.id, parse<TaskgroupSpec>(info.spec));
     this.sql.run("UPDATE info SET files_deleted_at = ?", new Date().toISOString());
     this.armAlarm();
   }
