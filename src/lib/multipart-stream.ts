@@ -100,7 +100,8 @@ export async function* formParts(body: ReadableStream<Uint8Array>, boundary: str
           for (;;) {
             const at = indexOf(buf, delimiter);
             if (at !== -1) {
-              if (at > 0) controller.enqueue(buf.slice(0, at));
+              // Views, not copies: `buf` is never written to, only replaced.
+              if (at > 0) controller.enqueue(buf.subarray(0, at));
               buf = buf.subarray(at + delimiter.length);
               done = true;
               controller.close();
@@ -109,7 +110,7 @@ export async function* formParts(body: ReadableStream<Uint8Array>, boundary: str
             // Keep what could be the start of a delimiter; hand on the rest.
             const safe = buf.length - (delimiter.length - 1);
             if (safe > 0) {
-              controller.enqueue(buf.slice(0, safe));
+              controller.enqueue(buf.subarray(0, safe));
               buf = buf.subarray(safe);
               return;
             }

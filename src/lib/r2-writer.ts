@@ -42,7 +42,8 @@ export async function streamToR2(
 ): Promise<Written> {
   const reader = body.getReader();
   const httpMetadata = { contentType };
-  let part = new Uint8Array(PART_BYTES);
+  // One buffer for every part: once uploadPart has resolved, R2 holds the bytes and it can be refilled.
+  const part = new Uint8Array(PART_BYTES);
   let fill = 0;
   let size = 0;
   let upload: R2MultipartUpload | null = null;
@@ -60,7 +61,6 @@ export async function streamToR2(
         if (fill === PART_BYTES) {
           upload ??= await bucket.createMultipartUpload(key, { httpMetadata });
           parts.push(await upload.uploadPart(parts.length + 1, part));
-          part = new Uint8Array(PART_BYTES);
           fill = 0;
         }
       }

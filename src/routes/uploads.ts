@@ -64,7 +64,8 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
   const tailKey = r2Keys.uploadTail(client, id);
   const mp = c.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id);
   const parts: UploadPart[] = [...u.parts];
-  let buf = new Uint8Array(PART_BYTES);
+  // One buffer for every part: once uploadPart has resolved, R2 holds the bytes and it can be refilled.
+  const buf = new Uint8Array(PART_BYTES);
   let fill = 0;
   if (u.tail_bytes > 0) {
     const tail = await c.env.FILES.get(tailKey);
@@ -101,7 +102,6 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
           parts.push({ partNumber: part.partNumber, etag: part.etag });
           await store.addUploadPart(id, parts[parts.length - 1]!, PART_BYTES);
           saved = { offset: parts.length * PART_BYTES, tail: 0 };
-          buf = new Uint8Array(PART_BYTES);
           fill = 0;
         }
       }
