@@ -192,6 +192,25 @@ describe("resets in the middle of commands and submissions", () => {
     expect((await waitForEnd(c, body.task_id)).status).toBe("Succeeded");
   });
 
+  it("a reset while a webhook is in flight: its attempt is recorded on the fresh object, and it is sent once", async () => {
+    const c = await newClient("reset");
+    await putStorage(c, "s");
+    await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
+    const hook = await newSink(c.secret, [{ status: 200, delayMs: 2000 }]);
+    const form = new FormData();
+    form.set("configuration_names", '["up"]');
+    form.set("up_data", file("x", "x.bin"));
+    form.set("webhook_url", hook.url);
+    const { body } = await submit(c, form);
+    const id = body.task_id as string;
+    await hook.waitFor(1); // the final webhook has arrived and is waiting for its answer
+    const stub = env.TASKGROUPS.get(env.TASKGROUPS.idFromName(`${c.name}/${id}`));
+    await runInDurableObject(stub, (_g: TaskGroup, state) => state.abort("reset while a webhook is in flight")).catch(() => undefined);
+    const view = await waitForDeliveries(c, id, 30_000);
+    expect(view.deliveries.map((d: any) => [d.kind, d.state, d.attempts.map((a: any) => a.status)])).toEqual([["webhook_url", "succeeded", [200]]]);
+    expect(await hook.log()).toHaveLength(1);
+  });
+
   it("a submission that failed before its taskgroup was stored is finished by repeating it with the same Idempotency-Key", async () => {
     const c = await newClient("resume");
     await putStorage(c, "s");

@@ -21,17 +21,19 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
   await Promise.all(
     batch.messages.map(async (msg) => {
       const { client, taskgroupId, deliveryId, token } = msg.body;
-      const stub = taskGroup(env, client, taskgroupId);
+      // A fresh stub per call: once the object resets (a deploy, an abort), an old stub stays broken, and
+      // retrying the record on it would fail the message, re-claim the send and post the webhook twice.
+      const group = () => taskGroup(env, client, taskgroupId);
       const q = { messageId: msg.id, delivery: msg.attempts };
       try {
         fault("rpc:claim_delivery", client);
-        const claim = await stub.claimDelivery(deliveryId, token, q);
+        const claim = await group().claimDelivery(deliveryId, token, q);
         if (claim.type !== "claimed") return msg.ack();
         const d = claim.delivery as PendingDelivery;
         const attempt = isMailto(d.url) ? await sendEmail(env, d) : await attemptDelivery(d, await signingSecrets(env, client));
         await withRetries(() => {
           fault("rpc:record_delivery", client);
-          return stub.recordDeliveryAttempt(deliveryId, token, q, attempt);
+          return group().recordDeliveryAttempt(deliveryId, token, q, attempt);
         });
         msg.ack();
       } catch (err) {
