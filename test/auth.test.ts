@@ -87,6 +87,15 @@ describe("authentication", () => {
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).error.code).toBe("not_configured");
     }
+    // A key that is set but malformed is refused at once, not first at a storage call with a 500.
+    for (const SECRETS_KEY of ["not base64!", btoa("sixteen bytes..!")]) {
+      const res = await app.fetch(
+        new Request("https://cascade.test/api/storage", { headers: { authorization: `Bearer ${env.DEMO_API_KEY}` } }),
+        { ...env, SECRETS_KEY },
+      );
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as any).error.message).toMatch(/SECRETS_KEY is not base64 of 32 bytes/);
+    }
     // Deployed, the demo key is just an unknown key.
     const res = await app.fetch(
       new Request("https://cascade.test/api/client", { headers: { authorization: `Bearer ${env.DEMO_API_KEY.replace("demo", "demo2")}` } }),

@@ -247,13 +247,17 @@ describe("storage notify and email", () => {
     expect(view.deliveries.find((d: any) => d.kind === "notify").attempts.map((a: any) => a.status)).toEqual([500, 200]);
   });
 
-  it("a mailto: callback sends a summary through send_email (an .eml file locally)", async () => {
-    const { c, id } = await seedGroup({ callbacks: [{ url: "mailto:ops@example.com" }] });
+  it("a mailto: callback, in any case, sends a summary through send_email (an .eml file locally)", async () => {
+    // MAILTO: in capitals was once posted as HTTP.
+    const { c, id } = await seedGroup({ callbacks: [{ url: "mailto:ops@example.com" }, { url: "MAILTO:oncall@example.com" }] });
     const view = await settled(c, id);
-    expect(view.deliveries[0]).toMatchObject({ kind: "email", state: "succeeded", url: "mailto:ops@example.com" });
+    expect(view.deliveries.map((d: any) => [d.kind, d.state, d.url])).toEqual([
+      ["email", "succeeded", "mailto:ops@example.com"],
+      ["email", "succeeded", "MAILTO:oncall@example.com"],
+    ]);
     const emails = (await (await fetch(`${inject("receiverUrl")}/emails?contains=${id}`)).json()) as string[];
-    expect(emails).toHaveLength(1);
-    expect(emails[0]).toContain("To: <ops@example.com>");
+    expect(emails).toHaveLength(2);
+    expect(emails.map((e) => /^To: (.+)$/m.exec(e)![1]!.trim()).sort()).toEqual(["<oncall@example.com>", "<ops@example.com>"]);
     // mimetext writes the subject as an RFC 2047 encoded word.
     const subject = /^Subject: (.+)$/m.exec(emails[0]!)![1]!.replace(/=\?utf-8\?B\?(.+?)\?=/gi, (_, b64: string) => atob(b64));
     expect(subject).toBe(`Cascade taskgroup ${id}: Succeeded`);
@@ -292,7 +296,9 @@ describe("bad callback specs are refused at submission", () => {
     await putStorage(c, "s");
     await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
     const deployed = { ...env, ENVIRONMENT: "production" };
-    for (const url of ["https://10.0.0.5/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/x", "https://localhost/x", "http://example.com/x"]) {
+    for (const url of ["https://10.0.0.5/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/x", "https://localhost/x", "http://example.com/x",
+      // Once let through: a trailing dot, IPv4-compatible v6, NAT64 and 6to4 forms of private v4, the benchmarking range.
+      "https://localhost./x", "https://[::7f00:1]/x", "https://[64:ff9b::a9fe:a9fe]/x", "https://[2002:c0a8:101::1]/x", "https://198.18.0.1/x"]) {
       const req = new Request("https://cascade.test/api/taskgroup/", {
         method: "POST",
         headers: { ...c.auth, "content-type": "application/json" },

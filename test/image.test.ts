@@ -37,6 +37,7 @@ async function compose(extras: Record<string, unknown>, input: Uint8Array, confi
 async function output(done: any, step = 0): Promise<Image> {
   const res = await api(done.steps[step].output.url.replace("https://cascade.test", ""), { headers: c.auth });
   expect(res.headers.get("content-type")).toBe("image/png");
+  expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   return decodePng(await res.arrayBuffer());
 }
 
@@ -167,6 +168,22 @@ describe("image-compositor: bad input fails clearly", () => {
   it("a missing template key", async () => {
     const message = await failed("compose", bluePhoto, { additional_context: { other: 1 } });
     expect(message).toBe("The text template uses {{additional_context.voucher_code}}, which the extras do not define.");
+  });
+
+  it("sizes computed at run time are capped like inputs: a layer scaled up, a text box", async () => {
+    // A 20×20 logo at width 16384 keeps its aspect: 16384×16384, which once allocated 1 GiB.
+    await putConfiguration(c, "layer-up", { adapter: "image-compositor", params: { layers: [{ type: "image", file_name: "logo.png", width: 16384 }] } });
+    expect(await failed("layer-up", bluePhoto)).toBe("layers[0] is 16384×16384, over the 16 megapixel limit.");
+    await putConfiguration(c, "text-wide", { adapter: "image-compositor", params: { layers: [{ type: "text", text: "W".repeat(2000), size: 1000 }] } });
+    expect(await failed("text-wide", bluePhoto)).toMatch(/^layers\[0\] is \d+×\d+, over the 16 megapixel limit\.$/);
+  });
+
+  it("'.' and '..' are not output file names", async () => {
+    for (const output_file_name of [".", ".."]) {
+      const put = await apiJson("/api/configurations/dots", jsonInit("PUT", { adapter: "image-compositor", params: { output_file_name } }, c.auth));
+      expect(put.status).toBe(400);
+      expect(put.body.error.message).toMatch(/'\.' and '\.\.' are not file names/);
+    }
   });
 
   it("a 20000×20000 canvas is refused when the configuration is stored, and in extras", async () => {

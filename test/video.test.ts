@@ -169,6 +169,18 @@ describe("video: bad input fails the step clearly", () => {
     expect(done.results[0].result).toMatch(/^clip\.mp4 is 1920×1080; the media Worker handles up to 1280×720/);
   });
 
+  it("an output scaled past 1280×720 is refused before ffmpeg allocates it: transcode, thumbnail, overlay", async () => {
+    // Each was once accepted up to 7680 wide: a frame far beyond what the isolate's memory holds.
+    await putConfiguration(c, "wide-transcode", { adapter: "video-transcode", params: { width: 7680 } });
+    await putConfiguration(c, "wide-thumb", { adapter: "video-thumbnail", params: { width: 7680 } });
+    await putConfiguration(c, "wide-overlay", { adapter: "video-overlay", params: { overlay_file_name: "logo.png", width: 7680 } });
+    const [transcode, thumb, overlay] = await Promise.all(["wide-transcode", "wide-thumb", "wide-overlay"].map((n) => run(n, blue)));
+    expect(transcode.results[0].result).toMatch(/^the output is 7680×5760; the media Worker handles up to 1280×720/);
+    expect(thumb.results[0].result).toMatch(/^the thumbnail is 7680×5760; the media Worker handles up to 1280×720/);
+    expect(overlay.results[0].result).toMatch(/^the overlay logo\.png is 7680×7680; the media Worker handles up to 1280×720/);
+    for (const done of [transcode, thumb, overlay]) expect([done.status, done.steps[0].attempts]).toEqual(["Failed", 1]);
+  });
+
   it("a chain across all three Workers runs each link on its own: thumbnail (media) → text (image) → upload (API)", async () => {
     await putStorage(c, "mixed-target", { prefix: `mixed/${c.name}` });
     await putConfiguration(c, "mixed", {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freeJsonObject } from "../schemas/json-limits";
 
 /** Canvas and input images are limited to this many pixels (16 MP): a 4096×4096 canvas fits, 20000×20000 does not. */
 export const MAX_PIXELS = 16_000_000;
@@ -50,8 +51,12 @@ export const imageCompositorParams = z
     layers: z.array(z.discriminatedUnion("type", [imageLayer, textLayer])).max(32).default([]),
     format: z.enum(["png", "jpeg"]).default("png"),
     quality: z.number().int().min(1).max(100).default(85),
-    output_file_name: z.string().regex(/^[\w.-]{1,128}$/).optional(),
-    additional_context: z.record(z.string(), z.unknown()).optional(),
+    output_file_name: z
+      .string()
+      .regex(/^[\w.-]{1,128}$/, "use letters, digits, '_', '.' and '-'")
+      .refine((n) => n !== "." && n !== "..", "'.' and '..' are not file names")
+      .optional(),
+    additional_context: freeJsonObject().optional(),
   })
   .strict()
   .refine((p) => p.width === undefined || p.height === undefined || p.width * p.height <= MAX_PIXELS, {

@@ -11,6 +11,11 @@ async function load(ctx: AdapterContext, file: StepFile): Promise<Pixels> {
 }
 
 /** Target size of a placed image: both given → stretch; one given → keep the aspect ratio. */
+/** Computed sizes are capped like inputs: a 16384×16384 layer would allocate 1 GiB. */
+export function checkPixels(what: string, width: number, height: number): void {
+  if (width * height > MAX_PIXELS) throw new StepError({ kind: "image_too_large", fileName: what, width, height, limit: MAX_PIXELS });
+}
+
 function placedSize(img: Pixels, width?: number, height?: number): { width: number; height: number } {
   if (width && height) return { width, height };
   if (width) return { width, height: Math.max(1, Math.round((img.height * width) / img.width)) };
@@ -36,9 +41,7 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
     const base = await timed("decode", () => load(ctx, input));
     const width = p.width ?? base.width;
     const height = p.height ?? base.height;
-    if (width * height > MAX_PIXELS) {
-      throw new StepError({ kind: "image_too_large", fileName: "the canvas", width, height, limit: MAX_PIXELS });
-    }
+    checkPixels("the canvas", width, height);
     const fill = parseColor(p.background);
     const inputIsBase = !p.layers.some((l) => l.type === "image" && l.input);
     // Over a transparent canvas, source-over leaves the source as it is: a full-size base is a plain copy.
@@ -59,11 +62,12 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
       if (layer.type === "image") {
         const img = layer.input ? base : await timed("decode", async () => load(ctx, await ctx.asset(`layers[${i}].file_name`, layer.file_name!)));
         const size = placedSize(img, layer.width, layer.height);
+        checkPixels(`layers[${i}]`, size.width, size.height);
         const sized = await timed("resize", () => resizeImage(img, size.width, size.height));
         await timed("blend", () => drawOver(canvas, sized, layer.x, layer.y, layer.opacity));
       } else {
         const text = fillTemplate(layer.text, context);
-        const rendered = await timed("text", () => renderText(layer, text));
+        const rendered = await timed("text", () => renderText(layer, text, (w, h) => checkPixels(`layers[${i}]`, w, h)));
         await timed("blend", () => drawOver(canvas, rendered, layer.x, layer.y, layer.opacity, true));
       }
     }

@@ -64,7 +64,7 @@ export class S3Object {
       return { etag: unquote(xmlField(text, "ETag")), uploadId };
     } catch (err) {
       await this.aws
-        .fetch(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE" })
+        .fetch(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE", redirect: "manual" })
         .catch(() => undefined);
       throw err;
     }
@@ -73,7 +73,8 @@ export class S3Object {
   private async send(url: string, method: string, body: Body, headers: Record<string, string>): Promise<Response> {
     let res: Response;
     try {
-      res = await this.aws.fetch(url, { method, body, headers });
+      // Never followed: a signed request must not be bounced to a host the outbound rules never saw.
+      res = await this.aws.fetch(url, { method, body, headers, redirect: "manual" });
     } catch (err) {
       throw new StepError({
         kind: "storage_unavailable",
@@ -85,7 +86,10 @@ export class S3Object {
     if (res.ok) return res;
     const text = await res.text();
     const code = xmlField(text, "Code") ?? `HTTP ${res.status}`;
-    const message = xmlField(text, "Message") ?? (text.slice(0, 200) || res.statusText);
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+    const message =
+      xmlField(text, "Message") ??
+      (location ? `redirected to ${location}, which Cascade does not follow (check the region and endpoint)` : text.slice(0, 200) || res.statusText);
     if (res.status >= 500 || res.status === 429) {
       throw new StepError({
         kind: "storage_unavailable",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { freeJsonObject } from "../schemas/json-limits";
 
 export const POSITIONS = ["top-left", "top-right", "bottom-left", "bottom-right", "center"] as const;
 
@@ -13,7 +14,7 @@ export const videoOverlayParams = z
     width: z.number().int().min(2).max(7680).optional().describe("Scale the overlay to this width (aspect kept)."),
     start: z.number().min(0).optional().describe("Seconds: show the overlay from here."),
     end: z.number().min(0).optional().describe("Seconds: hide it from here."),
-    additional_context: z.record(z.string(), z.unknown()).optional(),
+    additional_context: freeJsonObject().optional(),
   })
   .strict()
   .refine((p) => (p.x === undefined) === (p.y === undefined), { message: "give both x and y, or neither", path: ["x"] })

@@ -1,6 +1,8 @@
+import { StepError } from "../lib/failures";
 import type { Adapter } from "./types";
 import { videoOverlayParams, type VideoOverlayParams } from "./video-overlay.params";
-import { finish, H264, loadVideo, MP4, run, stem } from "./video/common";
+import { probe } from "./video/ffmpeg";
+import { checkFrame, finish, H264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
 
 /** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
 export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): { x: string; y: string } {
@@ -28,6 +30,9 @@ export const videoOverlay: Adapter<VideoOverlayParams> = {
     const video = await loadVideo(ctx, input, "in.mp4");
     const overlayFile = await ctx.asset("overlay_file_name", p.overlay_file_name);
     const overlay = new Uint8Array(await (await ctx.read(overlayFile)).arrayBuffer());
+    const image = (await probe(overlay, "overlay.img")).info.video;
+    if (!image) throw new StepError({ kind: "image_undecodable", fileName: overlayFile.file_name, detail: "ffmpeg found no image in it" });
+    checkFrame(`the overlay ${overlayFile.file_name}`, scaledSize(image, p.width));
     ctx.progress(0.05);
     const args = ["-i", "in.mp4", "-i", "overlay.img", "-filter_complex", overlayFilter(p), "-map", "[v]", "-map", "0:a?", ...H264, "-c:a", "copy", ...MP4, "out.mp4"];
     const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, args, ctx);

@@ -1,6 +1,6 @@
 import type { Adapter } from "./types";
 import { videoTranscodeParams, type VideoTranscodeParams } from "./video-transcode.params";
-import { finish, loadVideo, MP4, run, stem } from "./video/common";
+import { checkFrame, finish, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
 
 export function scaleFilter(p: Pick<VideoTranscodeParams, "width" | "height">): string[] {
   if (!p.width && !p.height) return [];
@@ -13,6 +13,7 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
   params: videoTranscodeParams,
   async run(input, p, ctx) {
     const video = await loadVideo(ctx, input, "in.mp4");
+    checkFrame("the output", scaledSize(video.info.video!, p.width, p.height));
     ctx.progress(0.05);
     const rate = p.video_bitrate ? ["-b:v", p.video_bitrate, "-maxrate", p.video_bitrate, "-bufsize", p.video_bitrate] : ["-crf", "23"];
     const codec = ["-c:v", "libx264", "-preset", "veryfast", ...rate, "-pix_fmt", "yuv420p", ...scaleFilter(p), "-c:a", "aac", "-b:a", p.audio_bitrate];

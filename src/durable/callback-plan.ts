@@ -1,4 +1,4 @@
-import type { CallbackSpec } from "../schemas/callbacks";
+import { isMailto, type CallbackSpec } from "../schemas/callbacks";
 import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./callback-formats";
 import type { NewDelivery } from "./delivery-log";
 import { vccPayload } from "./results";
@@ -24,7 +24,7 @@ export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDeliv
   snap.spec.callbacks.forEach((cb, i) => {
     if (!wants(cb, event, snap)) return;
     const base = { channel: `callback:${i}`, event: event.type, schedule: cb.schedule ?? DEFAULT_RETRY_SCHEDULE };
-    if (cb.url.startsWith("mailto:")) {
+    if (isMailto(cb.url)) {
       out.push({ ...base, kind: "email", url: cb.url, method: "POST", headers: [], body: JSON.stringify(emailSummary(event, snap)) });
       return;
     }

@@ -22,7 +22,8 @@ export interface TaskgroupSpec {
 
 export type StepInput =
   | { kind: "data"; file: StepFile }
-  | { kind: "url"; url: string }
+  /** `local`: submitted in local development, where redirects may lead to http on this machine. */
+  | { kind: "url"; url: string; local?: boolean }
   | { kind: "input"; from: string };
 
 export interface StepSpec {

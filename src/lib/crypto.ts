@@ -37,9 +37,18 @@ export function newWebhookSecret(): string {
   return `whsec_${toBase64(crypto.getRandomValues(new Uint8Array(24)))}`;
 }
 
+/** SECRETS_KEY is base64 of exactly 32 bytes (AES-256); checked on every request, not first at a storage call. */
+export function isValidSecretsKey(secretsKey: string): boolean {
+  try {
+    return fromBase64(secretsKey).length === 32;
+  } catch {
+    return false;
+  }
+}
+
 async function aesKey(secretsKey: string): Promise<CryptoKey> {
+  if (!isValidSecretsKey(secretsKey)) throw new Error("SECRETS_KEY must be base64 of exactly 32 bytes");
   const raw = fromBase64(secretsKey);
-  if (raw.length !== 32) throw new Error("SECRETS_KEY must be base64 of exactly 32 bytes");
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 

@@ -6,6 +6,7 @@ export type Failure =
   | { kind: "storage_rejected"; fileName: string; bucket: string; code: string; detail: string }
   | { kind: "storage_unavailable"; fileName: string; bucket: string; detail: string }
   | { kind: "storage_target_missing"; name: string }
+  | { kind: "storage_target_invalid"; name: string; detail: string }
   | { kind: "asset_missing"; param: string; name: string }
   | { kind: "input_missing"; fileName: string }
   | { kind: "input_fetch_failed"; url: string; detail: string; retryable: boolean }
@@ -44,6 +45,8 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
       };
     case "storage_target_missing":
       return { message: `Storage target '${f.name}' does not exist.`, retryable: false };
+    case "storage_target_invalid":
+      return { message: `Storage target '${f.name}' cannot be used: ${f.detail}.`, retryable: false };
     case "asset_missing":
       return { message: `Asset '${f.name}' named by '${f.param}' does not exist.`, retryable: false };
     case "input_missing":

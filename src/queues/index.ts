@@ -2,6 +2,9 @@ import type { DeliveryMessage, StepMessage } from "../durable/taskgroup-model";
 import { apiAdapters } from "../adapters";
 import { openTarget, type SealedTarget } from "../lib/storage-targets";
 import { StepError } from "../lib/failures";
+import { objectUrl } from "../adapters/s3-client";
+import { outboundProblem } from "../lib/outbound-url";
+import { isDev } from "../routes/app-env";
 import { clientStore, taskGroup } from "../lib/stubs";
 import { consumeDeliveries } from "./deliveries";
 import { directEngine } from "./engine";
@@ -31,10 +34,14 @@ export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionConte
 }
 
 /** Storage targets are opened here only: the API Worker is the one Worker holding SECRETS_KEY. */
-function targetOpener(env: Pick<Env, "CLIENTS" | "SECRETS_KEY">) {
+function targetOpener(env: Pick<Env, "CLIENTS" | "SECRETS_KEY" | "ENVIRONMENT">) {
   return async (client: string, name: string) => {
     const sealed = await clientStore(env, client).getDocument("storage_targets", name);
     if (!sealed) throw new StepError({ kind: "storage_target_missing", name });
-    return openTarget(env.SECRETS_KEY, sealed as SealedTarget);
+    const target = await openTarget(env.SECRETS_KEY, sealed as SealedTarget);
+    // Checked again at use: a target stored under older rules must not reach a private address now.
+    const problem = outboundProblem(new URL(objectUrl(target, "key")), isDev(env));
+    if (problem) throw new StepError({ kind: "storage_target_invalid", name, detail: `its object URL ${problem}` });
+    return target;
   };
 }

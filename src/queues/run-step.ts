@@ -3,6 +3,7 @@ import type { StepFile } from "../adapters/types";
 import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup-model";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
+import { outboundProblem } from "../lib/outbound-url";
 import { limited, SizeLimitExceeded, streamToR2 } from "../lib/r2-writer";
 import type { StorageTarget } from "../schemas/storage";
 import type { Engine } from "./engine";
@@ -40,19 +41,9 @@ export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep,
  */
 async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Promise<StepFile> {
   if (claim.spec.input.kind !== "url") throw new Error(`step ${claim.spec.name} has no resolvable input`);
-  const url = claim.spec.input.url;
+  const { url, local = false } = claim.spec.input;
   const limitMb = Number(env.MAX_FILE_MB);
-  // The timeout covers the answer's headers; the body may take as long as the step's lease.
-  const headers = new AbortController();
-  const timer = setTimeout(() => headers.abort(new Error("no answer within 60 s")), 60_000);
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: headers.signal });
-  } catch (err) {
-    throw new StepError({ kind: "input_fetch_failed", url, detail: String((err as Error)?.message ?? err), retryable: true });
-  } finally {
-    clearTimeout(timer);
-  }
+  const res = await fetchFollowingSafely(url, local);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new StepError({ kind: "input_fetch_failed", url, detail: `HTTP ${res.status}`, retryable: res.status >= 500 || res.status === 429 });
@@ -73,7 +64,50 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
   }
 }
 
+const MAX_REDIRECTS = 5;
+
+/**
+ * GET that follows redirects itself, so that every hop passes the outbound rules the submitted URL
+ * passed: a public host may not bounce the Worker to a metadata or private address.
+ */
+async function fetchFollowingSafely(url: string, local: boolean): Promise<Response> {
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    // The timeout covers the answer's headers; the body may take as long as the step's lease.
+    const headers = new AbortController();
+    const timer = setTimeout(() => headers.abort(new Error("no answer within 60 s")), 60_000);
+    let res: Response;
+    try {
+      res = await fetch(at, { signal: headers.signal, redirect: "manual" });
+    } catch (err) {
+      throw new StepError({ kind: "input_fetch_failed", url, detail: String((err as Error)?.message ?? err), retryable: true });
+    } finally {
+      clearTimeout(timer);
+    }
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
+    if (location === null) return res;
+    await res.body?.cancel();
+    const refuse = (detail: string) => new StepError({ kind: "input_fetch_failed", url, detail, retryable: false });
+    if (hop === MAX_REDIRECTS) throw refuse(`more than ${MAX_REDIRECTS} redirects`);
+    let next: URL;
+    try {
+      next = new URL(location, at);
+    } catch {
+      throw refuse(`redirected to an invalid URL`);
+    }
+    const problem = outboundProblem(next, local);
+    if (problem) throw refuse(`redirected to ${next.origin}, which ${problem}`);
+    at = next.toString();
+  }
+}
+
 export function fileNameFromUrl(url: string): string {
-  const last = new URL(url).pathname.split("/").filter(Boolean).pop();
-  return safeFileName(last ? decodeURIComponent(last) : "", "input");
+  const last = new URL(url).pathname.split("/").filter(Boolean).pop() ?? "";
+  let name = last;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // A malformed escape (`%zz`) is kept as written: it is still a usable name.
+  }
+  return safeFileName(name, "input");
 }

@@ -1,3 +1,4 @@
+import { DOWNLOAD_HEADERS } from "../lib/download-headers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { r2Keys } from "../durable/taskgroup-model";
 import { ApiError, notFound } from "../lib/errors";
@@ -80,7 +81,7 @@ assets.openapi(
     const obj = meta && (await c.env.FILES.get(r2Keys.asset(client, name)));
     if (!obj) throw notFound("Asset", name);
     return new Response(obj.body, {
-      headers: { "content-type": meta.content_type, "content-length": String(obj.size), etag: obj.httpEtag },
+      headers: { ...DOWNLOAD_HEADERS, "content-type": meta.content_type, "content-length": String(obj.size), etag: obj.httpEtag },
     }) as never;
   },
 );

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../lib/errors";
-import { timingSafeEqualText } from "../lib/crypto";
+import { isValidSecretsKey, timingSafeEqualText } from "../lib/crypto";
 import { clientStore, directory } from "../lib/stubs";
 import { isDev, type AppEnv } from "./app-env";
 
@@ -23,6 +23,9 @@ export function requireConfigured(env: Env): void {
       "not_configured",
       "This Cascade deployment is not configured: set the ADMIN_TOKEN and SECRETS_KEY secrets (wrangler secret put).",
     );
+  }
+  if (!isValidSecretsKey(env.SECRETS_KEY)) {
+    throw new ApiError(503, "not_configured", "SECRETS_KEY is not base64 of 32 bytes: make one with `openssl rand -base64 32` and set it again.");
   }
 }
 

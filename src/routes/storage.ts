@@ -6,6 +6,7 @@ import { errorResponses, resourceName } from "../schemas/common";
 import { storageInput, storageView, type StorageTarget } from "../schemas/storage";
 import { isDev, router } from "./app-env";
 import { checkOutboundUrl } from "../lib/outbound-url";
+import { objectUrl } from "../adapters/s3-client";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
@@ -17,6 +18,8 @@ async function save(c: Context<AppEnv>, target: StorageTarget) {
   // Both are URLs the Worker will call: the same rules as callbacks (no private hosts once deployed).
   if (target.endpoint) checkOutboundUrl(target.endpoint, "endpoint", isDev(c.env));
   if (target.notify) checkOutboundUrl(target.notify, "notify", isDev(c.env));
+  // The URL requests will really go to, built from endpoint, bucket and region together.
+  checkOutboundUrl(objectUrl(target, "key"), "the storage target's object URL", isDev(c.env));
   const sealed = await sealTarget(c.env.SECRETS_KEY, target);
   const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument("storage_targets", target.name, sealed);
   return c.json(await viewTarget(c.env.SECRETS_KEY, { ...sealed, updated_at }), created ? 201 : 200);

@@ -1,3 +1,4 @@
+import { DOWNLOAD_HEADERS } from "../lib/download-headers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
@@ -103,7 +104,7 @@ taskgroups.openapi(
     if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
     const obj = key && (await c.env.FILES.get(key));
     if (!obj) throw notFound("Output", `${step}/${file_name}`);
-    const headers = new Headers({ "content-length": String(obj.size), etag: obj.httpEtag });
+    const headers = new Headers({ ...DOWNLOAD_HEADERS, "content-length": String(obj.size), etag: obj.httpEtag });
     obj.writeHttpMetadata(headers);
     return new Response(obj.body, { headers }) as never;
   },

@@ -4,6 +4,7 @@ import { validateChain, chainOf, type ConfigurationInput } from "../schemas/conf
 import { applyExtras, readSubmission, taskToGroupFields, type FieldValue, type Submission } from "../schemas/submission";
 import { r2Keys, type StepSpec, type TaskgroupSpec } from "../durable/taskgroup-model";
 import { checkOutboundUrl } from "../lib/outbound-url";
+import { jsonDepth, MAX_JSON_DEPTH } from "../schemas/json-limits";
 import { safeFileName } from "../lib/file-names";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
@@ -43,6 +44,7 @@ async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, F
       throw badRequest("malformed_json", "The request body is not valid JSON.");
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("malformed_json", "The JSON body must be an object.");
+    if (jsonDepth(body) > MAX_JSON_DEPTH) throw badRequest("json_too_deep", `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
     return new Map(Object.entries(body));
   }
   throw new ApiError(415, "unsupported_media_type", "Send multipart/form-data (with files) or application/json (with *_url inputs).");
@@ -71,7 +73,7 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     let input: StepSpec["input"];
     if (s.data) {
       input = { kind: "data", file: { key: s.data.key, file_name: safeFileName(s.data.name, "input"), content_type: s.data.type || "application/octet-stream", size: s.data.size } };
-    } else if (s.url) input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev) };
+    } else if (s.url) input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev), ...(dev ? { local: true } : {}) };
     else if (s.upload) input = { kind: "data", file: await uploadedFile(c, s.upload, `${s.name}_upload`) };
     else input = { kind: "input", from: s.input! };
     steps.push({ name: s.name, chain, input, overrides });

@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { adapterSpec, catalog } from "../adapters/catalog";
 import { badRequest } from "../lib/errors";
+import { freeJsonObject } from "./json-limits";
 
 const link = z
   .object({
     adapter: z.string().describe(`One of: ${Object.keys(catalog).join(", ")}`),
-    params: z.record(z.string(), z.unknown()).default({}),
+    params: freeJsonObject().default({}),
   })
   .strict();
 

@@ -9,7 +9,12 @@ export const storageInput = z
   .object({
     name: resourceName,
     type: z.literal("s3"),
-    region: z.string().min(1).max(64).default("us-east-1"),
+    // Part of the host name for AWS: anything but a region's letters, digits and dashes could move the host.
+    region: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "a region is lowercase letters, digits and dashes, like eu-west-1")
+      .max(32)
+      .default("us-east-1"),
     endpoint: z
       .url({ protocol: /^https?$/ })
       .optional()

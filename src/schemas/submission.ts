@@ -2,6 +2,7 @@ import { assetParams, paramNames } from "../adapters/catalog";
 import type { ChainLink } from "./configuration";
 import { ApiError, badRequest } from "../lib/errors";
 import { resourceName } from "./common";
+import { freeJsonProblem } from "./json-limits";
 import { StoredFile } from "../lib/uploads";
 
 export const MAX_STEPS = 50;
@@ -88,6 +89,8 @@ export function readSubmission(fields: Map<string, FieldValue>): Submission {
     } else if (suffix === "extras") {
       const extras = parseJsonField(value, key);
       if (typeof extras !== "object" || extras === null || Array.isArray(extras)) throw badRequest("invalid_extras", `${key} must be a JSON object.`);
+      const problem = freeJsonProblem(extras);
+      if (problem) throw badRequest("invalid_extras", `${key} ${problem}.`);
       step.extras = extras as Record<string, unknown>;
     } else {
       if (typeof value !== "string" || !value) throw badRequest(`invalid_${suffix}`, `${key} must be a string.`);
@@ -107,12 +110,15 @@ export function readSubmission(fields: Map<string, FieldValue>): Submission {
     if (v !== undefined && typeof v !== "string") throw badRequest("invalid_field", `${k} must be a string.`);
     return v as string | undefined;
   };
+  const customData = fields.get("custom_data");
+  const problem = customData === undefined ? null : freeJsonProblem(customData);
+  if (problem) throw badRequest("invalid_custom_data", `custom_data ${problem}.`);
   return {
     steps,
     webhookUrl: text("webhook_url"),
     contentId: text("content_id"),
     workflow: text("workflow"),
-    customData: fields.get("custom_data"),
+    customData,
     callbacks: fields.get("callbacks"),
   };
 }

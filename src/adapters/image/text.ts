@@ -57,12 +57,13 @@ export function wrap(layer: TextLayer, text: string, maxWidth: number | undefine
 }
 
 /** Renders a text layer's box; its pixels are premultiplied RGBA, placed at the layer's x, y. */
-export async function renderText(layer: TextLayer, text: string): Promise<Pixels> {
+export async function renderText(layer: TextLayer, text: string, checkBox: (width: number, height: number) => void = () => {}): Promise<Pixels> {
   await initCodecs();
   const lines = wrap(layer, text, layer.width);
   const boxWidth = layer.width ?? Math.max(1, ...lines.map((l) => Math.ceil(measure(layer, l)) + 2));
   const lineBox = layer.size * layer.line_height;
   const boxHeight = Math.ceil(lineBox * lines.length + layer.size * 0.25);
+  checkBox(boxWidth, boxHeight);
   const anchor = layer.align === "center" ? "middle" : layer.align === "right" ? "end" : "start";
   const x = layer.align === "center" ? boxWidth / 2 : layer.align === "right" ? boxWidth : 0;
   // Baseline: the line box's leading split above and below, then Inter's ascent (~0.97 em) from the top.

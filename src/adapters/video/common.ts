@@ -36,6 +36,20 @@ export async function loadVideo(ctx: AdapterContext, file: StepFile, fsName: str
   return { name: fsName, data, info };
 }
 
+/** The size `scale=W:-2` (or `-2:H`) gives: the missing side follows the aspect ratio, rounded to even. */
+export function scaledSize(src: { width: number; height: number }, width?: number, height?: number): { width: number; height: number } {
+  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+  if (width && height) return { width, height };
+  if (width) return { width, height: even((src.height * width) / src.width) };
+  if (height) return { width: even((src.width * height) / src.height), height };
+  return src;
+}
+
+/** A frame the adapter would make, not only one it reads, must fit the same memory: scaling up is checked too. */
+export function checkFrame(what: string, size: { width: number; height: number }): void {
+  if (size.width * size.height > MAX_FRAME_PIXELS) throw new StepError({ kind: "video_frame_too_large", fileName: what, ...size });
+}
+
 /** H.264 at CRF 23 with the `veryfast` preset: the measured best speed for unchanged visual quality here. */
 export const H264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"];
 export const MP4 = ["-movflags", "+faststart"];
