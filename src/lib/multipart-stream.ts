@@ -41,6 +41,17 @@ export function indexOf(hay: Uint8Array, needle: Uint8Array, from = 0): number {
   return -1;
 }
 
+/** Length of the longest end of `hay` that is a start of `needle` (a delimiter cut by a chunk's end), else 0. */
+export function partialAtEnd(hay: Uint8Array, needle: Uint8Array): number {
+  for (let k = Math.min(needle.length - 1, hay.length); k > 0; k--) {
+    if (hay[hay.length - k] !== needle[0]) continue;
+    let j = 1;
+    while (j < k && hay[hay.length - k + j] === needle[j]) j++;
+    if (j === k) return k;
+  }
+  return 0;
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   const out = new Uint8Array(a.length + b.length);
@@ -107,8 +118,9 @@ export async function* formParts(body: ReadableStream<Uint8Array>, boundary: str
               controller.close();
               return;
             }
-            // Keep what could be the start of a delimiter; hand on the rest.
-            const safe = buf.length - (delimiter.length - 1);
+            // Keep only what could be the start of a delimiter; hand on the rest. Usually nothing is kept,
+            // so the next chunk becomes `buf` as it is instead of being copied behind a leftover.
+            const safe = buf.length - partialAtEnd(buf, delimiter);
             if (safe > 0) {
               controller.enqueue(buf.subarray(0, safe));
               buf = buf.subarray(safe);
