@@ -10,7 +10,7 @@ export async function startDev(port: number, s3Port: number) {
   const work = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
   const dev = spawn("node", ["scripts/dev.mjs", "--persist-to", join(work, "state")], {
     env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port) },
-    stdio: "ignore",
+    stdio: process.env.E2E_DEV_LOG ? "inherit" : "ignore",
     detached: true,
   });
   const base = `http://127.0.0.1:${port}`;

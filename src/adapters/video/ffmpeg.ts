@@ -61,7 +61,7 @@ export interface MediaInfo {
 export function parseInfo(log: string[]): MediaInfo {
   const text = log.join("\n");
   const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
-  const v = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})[^\n]*?(?:, ([\d.]+) fps)?/.exec(text);
+  const v = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{1,5})x(\d{1,5})[^\n]*?(?:, ([\d.]+) fps)?/.exec(text);
   const fps = v ? /, ([\d.]+) fps/.exec(text.slice(v.index))?.[1] : undefined;
   const a = /Stream #0:\d+[^:]*: Audio: (\w+)/.exec(text);
   return {
