@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { DOC_CONFIG, renderDocs } from "./routes/docs";
 import { DASHBOARD_HTML } from "./dashboard/page";
@@ -6,6 +7,8 @@ import { DASHBOARD_JS } from "./dashboard/script";
 import { webhookDocs } from "./schemas/callback-bodies";
 import { ApiError, errorBody } from "./lib/errors";
 import { isTransient } from "./lib/retry";
+import { mediaType } from "./lib/uploads";
+import { MAX_JSON_BODY_BYTES } from "./schemas/json-limits";
 import { admin } from "./routes/admin";
 import { router } from "./routes/app-env";
 import { assets } from "./routes/assets";
@@ -26,6 +29,13 @@ app.openapi(
 
 app.route("/", admin);
 app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? next() : clientAuth(c, next)));
+const jsonBodyLimit = bodyLimit({
+  maxSize: MAX_JSON_BODY_BYTES,
+  onError: () => {
+    throw new ApiError(413, "payload_too_large", `The JSON body is larger than the ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB limit.`, { limit_bytes: MAX_JSON_BODY_BYTES });
+  },
+});
+app.use("/api/*", (c, next) => (/^application\/([\w.-]+\+)?json$/.test(mediaType(c.req.raw)) ? jsonBodyLimit(c, next) : next()));
 for (const r of [client, configurations, assets, storage, uploads, triggers, taskgroups]) app.route("/", r);
 
 for (const hook of webhookDocs) {

@@ -88,6 +88,27 @@ describe("triggering: every bad input gets its status and a JSON error, and star
     expect(res.body.error.details.limit_bytes).toBe(12 * 1024 * 1024);
   });
 
+  it("refuses a JSON body over 1 MB with 413, counted while read when it is chunked", async () => {
+    const big = JSON.stringify({ configuration_names: ["first"], first_url: "https://example.com/a", custom_data: { pad: "x".repeat(1024 * 1024) } });
+    const declared = await apiJson("/api/taskgroup/", { method: "POST", headers: { ...c.auth, "content-type": "application/json" }, body: big });
+    expect([declared.status, declared.body.error.code]).toEqual([413, "payload_too_large"]);
+    // No Content-Length: the cap is counted on the bytes read, and reading stops there.
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 8 * 1024 * 1024) return controller.close();
+        pulled += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const chunked = await apiJson("/api/configurations/huge", { method: "PUT", headers: { ...c.auth, "content-type": "application/json" }, body: endless, duplex: "half" } as RequestInit);
+    expect([chunked.status, chunked.body.error.code]).toEqual([413, "payload_too_large"]);
+    expect(chunked.body.error.details.limit_bytes).toBe(1024 * 1024);
+    expect(pulled).toBeLessThan(4 * 1024 * 1024);
+    expect((await api("/api/configurations/huge", { headers: c.auth })).status).toBe(404);
+  });
+
   it("none of the refused submissions created a taskgroup", async () => {
     const list = await apiJson("/api/taskgroup", { headers: c.auth });
     expect(list.body.taskgroups).toEqual([]);

@@ -3,6 +3,8 @@ import { z } from "zod";
 /** Free-form JSON (custom_data, additional_context, params, extras) is stored and sent back in callbacks: kept small and shallow. */
 export const MAX_JSON_DEPTH = 32;
 export const MAX_FREE_JSON_BYTES = 64 * 1024;
+/** A JSON request body is parsed whole, so it is capped (while it is read, a chunked one too); files go as multipart or tus. */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 /** Iterative, so a body nested 100 000 deep is measured without using the stack that would overflow on it. */
 export function jsonDepth(value: unknown, stopAt = MAX_JSON_DEPTH + 1): number {
