@@ -79,7 +79,7 @@ describe("the watchdog alarm and the queue's edge cases", () => {
     const done = await waitForEnd(c, body.task_id, 45_000);
     expect(done.status).toBe("Failed");
     expect(done.steps[0].attempts).toBe(3);
-    expect(done.results[0].result).toMatch(/^Failed to upload x\.txt to bucket media: storage unavailable/);
+    expect(done.results[0].result).toMatch(/^Failed to upload x\.txt to media\/\S+_x\.txt: Could not connect to the endpoint URL: "http:\/\/127\.0\.0\.1:9\/media\/\S+_x\.txt"/);
   });
 });
 

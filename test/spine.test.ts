@@ -28,7 +28,7 @@ describe("the spine: submit, run in order, upload to S3, signed final webhook", 
     expect(first.error).toBe(false);
     expect(Object.keys(first.result[0]).sort()).toEqual(["activity", "bucket_name", "file_key", "url"]);
     expect(first.result[0].bucket_name).toBe("media");
-    expect(first.result[0].file_key).toMatch(new RegExp(`^cascade/${c.name}/\\d+_clip\\.bin$`));
+    expect(first.result[0].file_key).toMatch(new RegExp(`^cascade/${c.name}/\\d{10}\\.\\d{6}_clip\\.bin$`));
     expect(second.result[0]).toMatchObject({ bucket_name: "archive", file_key: `${body.task_id}/clip.bin` });
     expect(await s3Bytes("media", first.result[0].file_key)).toEqual(bytes);
     const head = await s3.fetch(`${inject("s3Endpoint")}/media/${first.result[0].file_key}`, { method: "HEAD" });
@@ -67,7 +67,10 @@ describe("failures and chains", () => {
     expect(done.results[0]).toMatchObject({ error: false, configuration: "tg-first" });
     expect(done.results[1].error).toBe(true);
     expect(done.results[1].configuration).toBe("tg-s3-upload");
-    expect(done.results[1].result).toMatch(/^Failed to upload voucher\.png to bucket media: InvalidAccessKeyId: /);
+    // VCC's wording, so receivers that parse it keep working.
+    expect(done.results[1].result).toMatch(
+      new RegExp(`^Failed to upload voucher\\.png to media/cascade/${c.name}/\\d{10}\\.\\d{6}_voucher\\.png: An error occurred \\(InvalidAccessKeyId\\) when calling the PutObject operation: \\S`),
+    );
     const [hook] = await sink.waitFor(1);
     expect(hook.verified).toBe(true);
     expect(JSON.parse(hook.body)).toEqual({ status: "Failed", task_id: body.task_id, results: done.results });

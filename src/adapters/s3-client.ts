@@ -34,33 +34,33 @@ export class S3Object {
   }
 
   async put(body: Body, size: number, contentType: string): Promise<PutResult> {
-    const res = await this.send(this.url, "PUT", body, { "content-type": contentType, "content-length": String(size) });
+    const res = await this.send("PutObject", this.url, "PUT", body, { "content-type": contentType, "content-length": String(size) });
     return { etag: unquote(res.headers.get("etag")) };
   }
 
   /** Multipart upload; `part(n)` yields part n (1-based) of `parts`. Aborts the upload on any failure. */
   async putMultipart(parts: number, part: (n: number) => Promise<{ body: Body; size: number }>, contentType: string): Promise<PutResult> {
-    const created = await this.send(`${this.url}?uploads`, "POST", "", { "content-type": contentType });
+    const created = await this.send("CreateMultipartUpload", `${this.url}?uploads`, "POST", "", { "content-type": contentType });
     const uploadId = xmlField(await created.text(), "UploadId");
-    if (!uploadId) throw this.rejected("MalformedResponse", "CreateMultipartUpload returned no UploadId");
+    if (!uploadId) throw this.rejected("CreateMultipartUpload", "MalformedResponse", "the response has no UploadId");
     try {
       const etags: string[] = [];
       for (let n = 1; n <= parts; n++) {
         const { body, size } = await part(n);
         const q = `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
-        const res = await this.send(`${this.url}?${q}`, "PUT", body, { "content-length": String(size) });
+        const res = await this.send("UploadPart", `${this.url}?${q}`, "PUT", body, { "content-length": String(size) });
         etags.push(unquote(res.headers.get("etag")));
       }
       const xml =
         "<CompleteMultipartUpload>" +
         etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${e}"</ETag></Part>`).join("") +
         "</CompleteMultipartUpload>";
-      const done = await this.send(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, "POST", xml, {
+      const done = await this.send("CompleteMultipartUpload", `${this.url}?uploadId=${encodeURIComponent(uploadId)}`, "POST", xml, {
         "content-type": "application/xml",
       });
       const text = await done.text();
       // S3 can answer 200 with an <Error> body on CompleteMultipartUpload.
-      if (/<Error>/.test(text)) throw this.rejected(xmlField(text, "Code") ?? "InternalError", xmlField(text, "Message") ?? text);
+      if (/<Error>/.test(text)) throw this.rejected("CompleteMultipartUpload", xmlField(text, "Code") ?? "InternalError", xmlField(text, "Message") ?? text);
       return { etag: unquote(xmlField(text, "ETag")), uploadId };
     } catch (err) {
       await this.aws
@@ -70,47 +70,47 @@ export class S3Object {
     }
   }
 
-  private async send(url: string, method: string, body: Body, headers: Record<string, string>): Promise<Response> {
+  /** `operation` is the S3 API name, which failure messages carry in boto3's wording (what VCC's receivers parse). */
+  private async send(operation: string, url: string, method: string, body: Body, headers: Record<string, string>): Promise<Response> {
     let res: Response;
     try {
       // Never followed: a signed request must not be bounced to a host the outbound rules never saw.
       res = await this.aws.fetch(url, { method, body, headers, redirect: "manual" });
     } catch (err) {
-      throw new StepError({
-        kind: "storage_unavailable",
-        fileName: this.fileName,
-        bucket: this.target.bucket,
-        detail: String((err as Error)?.message ?? err),
-      });
+      throw this.failure("storage_unavailable", `Could not connect to the endpoint URL: "${url.split("?")[0]}" (${String((err as Error)?.message ?? err)})`);
     }
     if (res.ok) return res;
     const text = await res.text();
-    const code = xmlField(text, "Code") ?? `HTTP ${res.status}`;
+    const code = xmlField(text, "Code") ?? String(res.status);
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     const message =
       xmlField(text, "Message") ??
       (location ? `redirected to ${location}, which Cascade does not follow (check the region and endpoint)` : text.slice(0, 200) || res.statusText);
-    if (res.status >= 500 || res.status === 429) {
-      throw new StepError({
-        kind: "storage_unavailable",
-        fileName: this.fileName,
-        bucket: this.target.bucket,
-        detail: `${code}: ${message}`,
-      });
-    }
-    throw this.rejected(code, message);
+    if (res.status >= 500 || res.status === 429) throw this.failure("storage_unavailable", awsError(operation, code, message));
+    throw this.rejected(operation, code, message);
   }
 
-  private rejected(code: string, detail: string): StepError {
-    return new StepError({ kind: "storage_rejected", fileName: this.fileName, bucket: this.target.bucket, code, detail });
+  private rejected(operation: string, code: string, detail: string): StepError {
+    return this.failure("storage_rejected", awsError(operation, code, detail));
+  }
+
+  private failure(kind: "storage_rejected" | "storage_unavailable", detail: string): StepError {
+    return new StepError({ kind, fileName: this.fileName, bucket: this.target.bucket, key: this.key, detail });
   }
 }
 
-/** Path-style for custom endpoints (works with every S3-compatible server); virtual-hosted for AWS. */
+/** boto3's words for a refused call, e.g. "An error occurred (InvalidAccessKeyId) when calling the PutObject operation: …". */
+const awsError = (operation: string, code: string, message: string) => `An error occurred (${code}) when calling the ${operation} operation: ${message}`;
+
 export function objectUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
   const path = key.split("/").map(encodeURIComponent).join("/");
   if (target.endpoint) return `${target.endpoint.replace(/\/+$/, "")}/${target.bucket}/${path}`;
   return `https://${target.bucket}.s3.${target.region}.amazonaws.com/${path}`;
+}
+/** The object's URL as VCC reports it: path-style on `s3.amazonaws.com` for AWS, under the endpoint otherwise. */
+export function reportedUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
+  if (target.endpoint) return objectUrl(target, key);
+  return `https://s3.amazonaws.com/${target.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 export function xmlField(xml: string, field: string): string | undefined {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { renderKey } from "./s3-upload";
-import { objectUrl, xmlField } from "./s3-client";
+import { objectUrl, reportedUrl, xmlField } from "./s3-client";
 
 describe("renderKey", () => {
   it("fills the default template and drops the slash an empty prefix would leave", () => {
-    const v = { prefix: "xpkit/vcc", timestamp: "1700000000000", file_name: "a.mp4", task_id: "t", configuration: "c" };
-    expect(renderKey("{prefix}/{timestamp}_{file_name}", v)).toBe("xpkit/vcc/1700000000000_a.mp4");
-    expect(renderKey("{prefix}/{timestamp}_{file_name}", { ...v, prefix: "" })).toBe("1700000000000_a.mp4");
+    const v = { prefix: "xpkit/vcc", timestamp: "1700000000.123000", file_name: "a.mp4", task_id: "t", configuration: "c" };
+    expect(renderKey("{prefix}/{timestamp}_{file_name}", v)).toBe("xpkit/vcc/1700000000.123000_a.mp4");
+    expect(renderKey("{prefix}/{timestamp}_{file_name}", { ...v, prefix: "" })).toBe("1700000000.123000_a.mp4");
     expect(renderKey("{prefix}//{configuration}/{file_name}", v)).toBe("xpkit/vcc/c/a.mp4");
   });
 
@@ -19,6 +19,11 @@ describe("objectUrl", () => {
   it("is path-style for custom endpoints and virtual-hosted for AWS", () => {
     expect(objectUrl({ endpoint: "http://127.0.0.1:9000/", bucket: "b", region: "x" }, "p/a b.txt")).toBe("http://127.0.0.1:9000/b/p/a%20b.txt");
     expect(objectUrl({ bucket: "b", region: "eu-west-1" }, "k")).toBe("https://b.s3.eu-west-1.amazonaws.com/k");
+  });
+
+  it("is reported as VCC reports it: https://s3.amazonaws.com/<bucket>/<key> for AWS", () => {
+    expect(reportedUrl({ bucket: "b", region: "eu-west-1" }, "xpkit/1596681918.091376_a b.png")).toBe("https://s3.amazonaws.com/b/xpkit/1596681918.091376_a%20b.png");
+    expect(reportedUrl({ endpoint: "https://acc.r2.cloudflarestorage.com", bucket: "b", region: "auto" }, "k")).toBe("https://acc.r2.cloudflarestorage.com/b/k");
   });
 });
 

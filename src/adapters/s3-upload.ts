@@ -1,5 +1,5 @@
 import { s3UploadParams, type S3UploadParams } from "./s3-upload.params";
-import { PART_SIZE, S3Object } from "./s3-client";
+import { PART_SIZE, reportedUrl, S3Object } from "./s3-client";
 import type { Adapter } from "./types";
 
 export function renderKey(template: string, values: Record<string, string>): string {
@@ -16,7 +16,8 @@ export const s3Upload: Adapter<S3UploadParams> = {
     const target = await ctx.storageTarget(p.storage);
     const key = renderKey(p.key_template, {
       prefix: target.prefix,
-      timestamp: String(ctx.startedMs),
+      // Seconds with microseconds, as VCC's keys have them (1596681918.091376).
+      timestamp: (ctx.startedMs / 1000).toFixed(6),
       file_name: input.file_name,
       task_id: ctx.taskgroupId,
       configuration: ctx.step,
@@ -35,7 +36,7 @@ export const s3Upload: Adapter<S3UploadParams> = {
             input.content_type,
           );
     return {
-      result: { bucket_name: target.bucket, file_key: key, url: object.url, activity: [put.uploadId ?? put.etag] },
+      result: { bucket_name: target.bucket, file_key: key, url: reportedUrl(target, key), activity: [put.uploadId ?? put.etag] },
     };
   },
 };

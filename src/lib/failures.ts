@@ -3,8 +3,8 @@
  * `retryable`; users see only `message`; internal detail goes to the log.
  */
 export type Failure =
-  | { kind: "storage_rejected"; fileName: string; bucket: string; code: string; detail: string }
-  | { kind: "storage_unavailable"; fileName: string; bucket: string; detail: string }
+  | { kind: "storage_rejected"; fileName: string; bucket: string; key: string; detail: string }
+  | { kind: "storage_unavailable"; fileName: string; bucket: string; key: string; detail: string }
   | { kind: "storage_target_missing"; name: string }
   | { kind: "storage_target_invalid"; name: string; detail: string }
   | { kind: "asset_missing"; param: string; name: string }
@@ -35,12 +35,12 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
   switch (f.kind) {
     case "storage_rejected":
       return {
-        message: `Failed to upload ${f.fileName} to bucket ${f.bucket}: ${f.code}: ${f.detail}`,
+        message: `Failed to upload ${f.fileName} to ${f.bucket}/${f.key}: ${f.detail}`,
         retryable: false,
       };
     case "storage_unavailable":
       return {
-        message: `Failed to upload ${f.fileName} to bucket ${f.bucket}: storage unavailable (${f.detail})`,
+        message: `Failed to upload ${f.fileName} to ${f.bucket}/${f.key}: ${f.detail}`,
         retryable: true,
       };
     case "storage_target_missing":

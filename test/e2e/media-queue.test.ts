@@ -67,6 +67,6 @@ describe("the media queue under wrangler dev", () => {
     const [overlay, upload] = done.results[0].result;
     expect(overlay.output.content_type).toBe("video/mp4");
     expect(upload).toMatchObject({ bucket_name: "demo" });
-    expect(upload.file_key).toMatch(/^mq\/\d+_/);
+    expect(upload.file_key).toMatch(/^mq\/\d{10}\.\d{6}_/);
   }, 180_000);
 });
