@@ -51,8 +51,12 @@ describe("callback formats, field by field", () => {
     expect(log.every((r) => r.verified && r.method === "POST")).toBe(true);
     const b = bodies(log);
     expect(b.map((x) => x.event ?? "end")).toEqual(["task.started", "task.succeeded", "task.started", "task.succeeded", "end"]);
-    expect(b[0]).toEqual({ job_id: id, task_id: id, task_name: "tg-first", workflow: "conference", event: "task.started", content_id: "content-7", message: "tg-first started" });
-    expect(b[3].task_name).toBe("tg-s3-upload");
+    // Vualto's task events: the task's own id, and a message only when it carries an error.
+    const [first, second] = done.steps.map((s: any) => s.task_id);
+    expect(first).not.toBe(second);
+    expect(first).not.toBe(id);
+    expect(b[0]).toEqual({ job_id: id, task_id: first, task_name: "tg-first", workflow: "conference", event: "task.started", content_id: "content-7", message: "" });
+    expect(b.slice(0, 4).map((x) => [x.task_name, x.task_id, x.message])).toEqual([["tg-first", first, ""], ["tg-first", first, ""], ["tg-s3-upload", second, ""], ["tg-s3-upload", second, ""]]);
     b.slice(0, 4).forEach((x) => taskEventBody.parse(x)); // the documented schema, strictly
     jobEndBody.parse(b[4]);
     expect(b[4]).toEqual({
@@ -80,6 +84,16 @@ describe("callback formats, field by field", () => {
     expect(body.results[1].result).toContain("InvalidAccessKeyId");
   });
 
+  it("job: a failed task's event carries its error as the message", async () => {
+    const c = await newClient("cb");
+    const sink = await newSink(c.secret);
+    const { done } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, on_progress: true }] });
+    const b = bodies(await sink.waitFor(5));
+    const failed = b.find((x) => x.event === "task.failed");
+    expect(failed).toMatchObject({ task_name: "tg-s3-upload", task_id: done.steps[1].task_id, message: done.steps[1].error });
+    expect(failed.message).toMatch(/^Failed to upload voucher\.png to media\/.+ An error occurred \(InvalidAccessKeyId\) when calling the PutObject operation: /);
+  });
+
   it("lightflow: its field names by POST, and status and endDate as query parameters by GET", async () => {
     const c = await newClient("cb");
     const post = await newSink(c.secret);
@@ -87,17 +101,32 @@ describe("callback formats, field by field", () => {
     const { id, done } = await seedGroup({ client: c, callbacks: [{ url: post.url, format: "lightflow" }, { url: `${get.url}?ref=abc`, format: "lightflow", method: "GET" }] });
     const [p] = await post.waitFor(1);
     const body = JSON.parse(p.body);
-    expect(Object.keys(body).sort()).toEqual(["assetName", "assetUrl", "duration", "endDate", "inputUrl", "metadata", "startDate", "status", "thumbnail", "uuid"]);
+    expect(Object.keys(body).sort()).toEqual(["assetName", "assetUrl", "duration", "endDate", "inputUrl", "metadata", "startDate", "status", "thumbnail", "username", "uuid"]);
     lightflowBody.parse(body);
-    expect(body).toMatchObject({ uuid: id, assetName: "content-7", inputUrl: null, startDate: done.started_at, endDate: done.ended_at, status: "Succeeded", metadata: JSON.stringify({ booth: 12 }) });
+    // The seed's values: "finished", metadata an object (custom_data came as a form field's JSON text), the user.
+    expect(body).toMatchObject({ uuid: id, assetName: "content-7", inputUrl: null, username: c.name, startDate: done.started_at, endDate: done.ended_at, status: "finished", metadata: { booth: 12 } });
     expect(body.assetUrl).toBe(done.results[1].result[0].url);
     expect(body.thumbnail).toBe(`https://cascade.test/api/taskgroup/${id}/outputs/tg-s3-upload/voucher.png`);
-    expect(typeof body.duration).toBe("number");
+    // The asset's media duration: no step here measures one.
+    expect(body.duration).toBeNull();
     const [g] = await get.waitFor(1);
     expect(g.method).toBe("GET");
     expect(g.body).toBe("");
-    expect(g.query).toEqual({ ref: "abc", status: "Succeeded", endDate: done.ended_at });
+    expect(g.query).toEqual({ ref: "abc", status: "finished", endDate: done.ended_at });
     expect(g.verified).toBe(true);
+  });
+
+  it("lightflow: a failure is \"failed\"; the seed's `source` key picks the format, and any source but lightflow is refused", async () => {
+    const c = await newClient("cb");
+    const sink = await newSink(c.secret);
+    const { id } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, source: "lightflow", onSuccess: true, onFailure: true }], extra: { custom_data: "plain words" } });
+    const body = JSON.parse((await sink.waitFor(1))[0].body);
+    lightflowBody.parse(body);
+    expect(body).toMatchObject({ uuid: id, status: "failed", metadata: { custom_data: "plain words" } });
+    await putConfiguration(c, "one", { adapter: "s3-upload", params: { storage: "tg-store" } });
+    const refused = await submit(c, { configuration_names: ["one"], one_url: "https://example.com/in.bin", callbacks: [{ url: sink.url, source: "encoder" }] });
+    expect([refused.status, refused.body.error.code]).toEqual([400, "invalid_callbacks"]);
+    expect(refused.body.error.message).toBe("callbacks[0].source: 'encoder' is not supported; Cascade sends LightFlow's 'lightflow' callbacks only.");
   });
 
   it("aurora: the storage-notify body", async () => {
@@ -105,12 +134,15 @@ describe("callback formats, field by field", () => {
     const sink = await newSink(c.secret);
     const { id, done } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, format: "aurora" }] });
     const body = JSON.parse((await sink.waitFor(1))[0].body);
-    expect(body).toMatchObject({ code: 1, msg: "failed", callback_url: sink.url });
+    // The seed's code is always 0, failure or not.
+    expect(body).toMatchObject({ code: 0, msg: "failed", callback_url: sink.url });
     auroraBody.parse(body);
     expect(body.data).toHaveLength(2);
     expect(Object.keys(body.data[0]).sort()).toEqual(["duration", "error_code", "error_msg", "format", "input", "output", "spend_time", "status", "task_id"]);
-    expect(body.data[0]).toMatchObject({ task_id: id, input: "voucher.png", output: done.results[0].result[0].url, format: "png", status: "succeeded", error_code: 0, error_msg: "" });
-    expect(body.data[1]).toMatchObject({ task_id: id, input: "output of tg-first", output: null, status: "failed", error_code: 1 });
+    expect(body.data.map((d: any) => d.task_id)).toEqual(done.steps.map((s: any) => s.task_id));
+    expect(body.data[0].task_id).not.toBe(body.data[1].task_id);
+    expect(body.data[0]).toMatchObject({ input: "voucher.png", output: done.results[0].result[0].url, format: "png", status: "succeeded", error_code: 0, error_msg: "" });
+    expect(body.data[1]).toMatchObject({ input: "output of tg-first", output: null, status: "failed", error_code: 1 });
     expect(body.data[1].error_msg).toContain("InvalidAccessKeyId");
   });
 
@@ -240,8 +272,8 @@ describe("storage notify and email", () => {
     const body = JSON.parse(log[1].body);
     expect(body).toMatchObject({ code: 0, msg: "succeeded", callback_url: sink.url });
     expect(body.data.map((d: any) => [d.task_id, d.output, d.status])).toEqual([
-      [id, done.results[0].result[0].url, "succeeded"],
-      [id, done.results[1].result[0].url, "succeeded"],
+      [done.steps[0].task_id, done.results[0].result[0].url, "succeeded"],
+      [done.steps[1].task_id, done.results[1].result[0].url, "succeeded"],
     ]);
     const view = await settled(c, id);
     expect(view.deliveries.find((d: any) => d.kind === "notify").attempts.map((a: any) => a.status)).toEqual([500, 200]);

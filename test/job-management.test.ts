@@ -21,6 +21,8 @@ describe("cancel and retry", () => {
     const { body } = await submit(c, form);
     const failed = await waitForEnd(c, body.task_id);
     expect(failed.status).toBe("Failed");
+    const taskIds = failed.steps.map((s: any) => s.task_id);
+    expect(new Set(taskIds).size).toBe(2);
     expect((await apiJson(`/api/taskgroup/${body.task_id}/cancel`, { method: "POST", headers: c.auth })).status).toBe(409);
 
     await putStorage(c, "target"); // the right key now
@@ -29,6 +31,8 @@ describe("cancel and retry", () => {
     const done = await waitForEnd(c, body.task_id);
     expect(done.status).toBe("Succeeded");
     expect(done.steps.map((s: any) => [s.state, s.attempts])).toEqual([["succeeded", 1], ["succeeded", 2]]);
+    // A retried step keeps its task id: receivers dedupe by it.
+    expect(done.steps.map((s: any) => s.task_id)).toEqual(taskIds);
     const hooks = await sink.waitFor(2);
     expect(hooks.map((h) => JSON.parse(h.body).status)).toEqual(["Failed", "Succeeded"]);
     expect((await apiJson(`/api/taskgroup/${body.task_id}/retry`, { method: "POST", headers: c.auth })).body.error.code).toBe("cannot_retry");

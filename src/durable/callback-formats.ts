@@ -11,6 +11,7 @@ export type GroupEvent =
 
 export interface StepSnapshot {
   name: string;
+  task_id: string;
   state: string;
   attempts: number;
   results: unknown;
@@ -59,19 +60,13 @@ function deliveredUrl(snap: GroupSnapshot, s: StepSnapshot): string | null {
 
 const ran = (snap: GroupSnapshot) => snap.steps.filter((s) => s.state === "succeeded" || s.state === "failed");
 
-function taskMessage(event: GroupEvent, s: StepSnapshot): string {
-  switch (event.type) {
-    case "task.started":
-      return `${s.name} started`;
-    case "task.succeeded":
-      return `${s.name} succeeded`;
-    case "task.failed":
-      return s.error ?? `${s.name} failed`;
-    case "task.progress":
-      return `${s.name} ${event.progress}%`;
-    case "job.ended":
-      return "";
-  }
+/** Vualto's `message` is the task's exception message: empty unless the task failed. */
+const taskMessage = (event: GroupEvent, s: StepSnapshot): string => (event.type === "task.failed" ? (s.error ?? `${s.name} failed`) : "");
+
+/** The media duration a step reported (video adapters do), in seconds. */
+function mediaDuration(s: StepSnapshot): number | null {
+  const media = (Array.isArray(s.results) ? s.results : []).find((r: any) => typeof r?.duration === "number") as { duration: number } | undefined;
+  return media?.duration ?? null;
 }
 
 /** Vualto's task engine: task events while it runs, the job body at the end. */
@@ -94,7 +89,7 @@ function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
   const step = snap.steps[event.step]!;
   const body: Record<string, unknown> = {
     job_id: snap.id,
-    task_id: snap.id,
+    task_id: step.task_id,
     task_name: step.name,
     workflow: spec.workflow ?? null,
     event: event.type,
@@ -102,7 +97,7 @@ function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
     message: taskMessage(event, step),
   };
   if (event.type === "task.progress") body.progress = event.progress;
-  return { body: JSON.stringify(body), query: { job_id: snap.id, task_name: step.name, event: event.type } };
+  return { body: JSON.stringify(body), query: { job_id: snap.id, task_id: step.task_id, task_name: step.name, event: event.type } };
 }
 
 /** VCC task groups: `{status, task_id, results}`, the same at every event. */
@@ -110,24 +105,57 @@ function vcc(_event: GroupEvent, snap: GroupSnapshot): Rendered {
   return { body: JSON.stringify(vccPayload(snap.status, snap.id, snap.steps)), query: { status: snap.status, task_id: snap.id } };
 }
 
+/** LightFlow's lower-case status words: `finished` is the seed's; the others follow it. */
+function lightflowStatus(status: GroupStatus): string {
+  switch (status) {
+    case "Queued":
+      return "queued";
+    case "Running":
+      return "processing";
+    case "Succeeded":
+      return "finished";
+    case "Failed":
+      return "failed";
+    case "Cancelled":
+      return "cancelled";
+  }
+}
+
+/** LightFlow's `metadata` is an object: custom_data as sent (a JSON object in a form field is parsed), else wrapped. */
+function lightflowMetadata(custom: unknown): Record<string, unknown> {
+  let value = custom;
+  if (typeof custom === "string") {
+    try {
+      value = JSON.parse(custom);
+    } catch {
+      /* a plain string: wrapped below */
+    }
+  }
+  if (value === undefined || value === null) return {};
+  return typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : { custom_data: value };
+}
+
 /** LightFlow: one asset-centred body; GET carries `status` and `endDate`. */
 function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
   const last = [...snap.steps].reverse().find((s) => s.state === "succeeded");
+  const status = lightflowStatus(snap.status);
   const first = snap.spec.steps[0]!;
   const thumbnail = [...snap.steps].reverse().find((s) => s.output?.content_type.startsWith("image/"));
   const body = {
     uuid: snap.id,
     assetName: snap.spec.contentId ?? (first.input.kind === "data" ? first.input.file.file_name : describeInput(first.input)),
     inputUrl: first.input.kind === "url" ? first.input.url : null,
+    username: snap.spec.client,
     startDate: snap.started_at,
     endDate: snap.ended_at,
-    status: snap.status,
-    metadata: snap.spec.customData ?? null,
-    duration: seconds(snap.started_at, snap.ended_at),
+    status,
+    metadata: lightflowMetadata(snap.spec.customData),
+    // The asset's media duration, as the seed means it (null when no step measured one).
+    duration: snap.steps.map(mediaDuration).find((d) => d !== null) ?? null,
     assetUrl: last ? deliveredUrl(snap, last) : null,
     thumbnail: thumbnail ? outputUrl(snap, thumbnail) : null,
   };
-  return { body: JSON.stringify(body), query: { status: snap.status, endDate: snap.ended_at ?? "" } };
+  return { body: JSON.stringify(body), query: { status, endDate: snap.ended_at ?? "" } };
 }
 
 /** AuroraCloud's notify body; `only` narrows `data` to some steps (a storage target's uploads). */
@@ -135,19 +163,19 @@ export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (ste
   const steps = ran(snap).filter((s) => !only || only(s, snap.steps.indexOf(s)));
   const failed = steps.some((s) => s.state === "failed") || snap.status === "Failed" || snap.status === "Cancelled";
   return {
-    code: failed ? 1 : 0,
+    // The seed's code is always 0; the outcome is in `msg` and each entry's `status`.
+    code: 0,
     msg: failed ? "failed" : snap.status === "Succeeded" ? "succeeded" : snap.status.toLowerCase(),
     callback_url: callbackUrl,
     data: steps.map((s) => {
       const spec = snap.spec.steps.find((x) => x.name === s.name)!;
-      const media = (Array.isArray(s.results) ? s.results : []).find((r: any) => typeof r?.duration === "number") as { duration?: number } | undefined;
       return {
-        task_id: snap.id,
+        task_id: s.task_id,
         input: describeInput(spec.input),
         output: s.state === "succeeded" ? deliveredUrl(snap, s) : null,
         format: s.output?.file_name.split(".").pop()?.toLowerCase() ?? null,
         status: s.state,
-        duration: media?.duration ?? null,
+        duration: mediaDuration(s),
         spend_time: seconds(s.started_at, s.ended_at),
         error_code: s.state === "failed" ? 1 : 0,
         error_msg: s.state === "failed" ? (s.error ?? "failed") : "",

@@ -55,15 +55,18 @@ export function machineStep(r: StepRow): MachineStep {
 
 /** The group as callbacks see it at one moment. */
 export function snapshotOf(info: InfoRow, steps: StepRow[]): GroupSnapshot {
+  const spec = parse<TaskgroupSpec>(info.spec);
   return {
     id: info.id,
     status: info.status,
-    spec: parse<TaskgroupSpec>(info.spec),
+    spec,
     created_at: info.created_at,
     started_at: info.started_at,
     ended_at: info.ended_at,
-    steps: steps.map((s) => ({
+    steps: steps.map((s, i) => ({
       name: s.name,
+      // Taskgroups stored before steps had ids use the taskgroup's, as they always did.
+      task_id: spec.steps[i]?.taskId ?? info.id,
       state: s.state,
       attempts: s.attempts,
       results: parse<unknown>(s.results),
@@ -92,6 +95,7 @@ export function viewOf(info: InfoRow, steps: StepRow[], deliveries: ReturnType<D
     custom_data: (snap.spec.customData ?? null) as string | number | boolean | object | null,
     steps: snap.steps.map((s, i) => ({
       configuration: s.name,
+      task_id: s.task_id,
       state: s.state as StepState,
       attempts: s.attempts,
       progress: steps[i]!.progress,

@@ -28,6 +28,8 @@ export type StepInput =
 
 export interface StepSpec {
   name: string;
+  /** The step's own id, for formats with a task id: the same across retries, distinct between steps. Absent in older specs. */
+  taskId?: string;
   chain: ChainLink[];
   input: StepInput;
   /** Asset param → the earlier configuration whose output replaces it (`{param}_override`). */

@@ -76,7 +76,7 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     } else if (s.url) input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev), ...(dev ? { local: true } : {}) };
     else if (s.upload) input = { kind: "data", file: await uploadedFile(c, s.upload, `${s.name}_upload`) };
     else input = { kind: "input", from: s.input! };
-    steps.push({ name: s.name, chain, input, overrides });
+    steps.push({ name: s.name, taskId: crypto.randomUUID(), chain, input, overrides });
   }
   return {
     id,

@@ -26,12 +26,12 @@ export const jobEndBody = z
 export const taskEventBody = z
   .object({
     job_id: z.string(),
-    task_id: z.string(),
+    task_id: z.string().describe("The step's id: the same across its retries, distinct between steps."),
     task_name: z.string(),
     workflow: z.string().nullable(),
     event: z.enum(["task.started", "task.succeeded", "task.failed", "task.progress"]),
     content_id: z.string().nullable(),
-    message: z.string(),
+    message: z.string().describe("The task's error message when it failed; empty otherwise."),
     progress: z.number().optional(),
   })
   .strict()
@@ -42,11 +42,12 @@ export const lightflowBody = z
     uuid: z.string(),
     assetName: z.string(),
     inputUrl: z.string().nullable(),
+    username: z.string().describe("The client's name."),
     startDate: z.string().nullable(),
     endDate: z.string().nullable(),
-    status: z.string(),
-    metadata: z.unknown(),
-    duration: z.number().nullable(),
+    status: z.enum(["queued", "processing", "finished", "failed", "cancelled"]),
+    metadata: z.record(z.string(), z.unknown()).describe("custom_data as an object (a non-object value comes as {custom_data: value})."),
+    duration: z.number().nullable().describe("The asset's media duration in seconds, when a step measured it."),
     assetUrl: z.string().nullable(),
     thumbnail: z.string().nullable(),
   })
@@ -55,13 +56,13 @@ export const lightflowBody = z
 
 export const auroraBody = z
   .object({
-    code: z.union([z.literal(0), z.literal(1)]),
+    code: z.literal(0).describe("Always 0, as in the seed: the outcome is `msg` and each entry's `status`."),
     msg: z.string(),
     callback_url: z.string(),
     data: z.array(
       z
         .object({
-          task_id: z.string(),
+          task_id: z.string().describe("The step's id: the same across its retries, distinct between steps."),
           input: z.string(),
           output: z.string().nullable(),
           format: z.string().nullable(),

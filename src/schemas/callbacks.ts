@@ -36,7 +36,9 @@ export const callbackSchema = z
     onSuccess: z.boolean().optional(),
     onFailure: z.boolean().optional(),
     onProgressEncoding: z.boolean().optional(),
-    format: z.enum(FORMATS).default("job"),
+    format: z.enum(FORMATS).optional().describe("The body's format: job (default; lightflow when `source` is given)."),
+    // LightFlow's callback key: its `lightflow` callbacks are the only ones Cascade sends.
+    source: z.string().max(64).optional(),
     retry: retrySchema.optional(),
   })
   .strict()
@@ -88,6 +90,9 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
     const c = parsed.data;
     const forbidden = c.headers.find((h) => FORBIDDEN_HEADERS.has(h.name.toLowerCase()));
     if (forbidden) throw badRequest("invalid_callbacks", `callbacks[${i}].headers: '${forbidden.name}' cannot be set on a callback.`);
+    if (c.source !== undefined && c.source !== "lightflow") {
+      throw badRequest("invalid_callbacks", `callbacks[${i}].source: '${c.source}' is not supported; Cascade sends LightFlow's 'lightflow' callbacks only.`);
+    }
     const url = EMAIL.test(c.url) ? c.url : checkOutboundUrl(c.url, `callbacks[${i}].url`, dev);
     return {
       url,
@@ -96,7 +101,7 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
       onSuccess: c.on_success ?? c.onSuccess ?? true,
       onFailure: c.on_failure ?? c.onFailure ?? true,
       onProgress: c.on_progress ?? c.onProgressEncoding ?? false,
-      format: c.format,
+      format: c.format ?? (c.source ? "lightflow" : "job"),
       schedule: c.retry ? scheduleOf(c.retry) : undefined,
     };
   });

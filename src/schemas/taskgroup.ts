@@ -17,6 +17,7 @@ export const taskgroupView = z
       z
         .object({
           configuration: z.string(),
+          task_id: z.string().describe("The step's id: the same across retries, distinct between steps (callbacks' task_id)."),
           state: z.enum(["queued", "running", "succeeded", "failed", "skipped"]),
           attempts: z.number(),
           progress: z.number().nullable(),
