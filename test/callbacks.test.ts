@@ -177,12 +177,13 @@ describe("callback options", () => {
     expect(hit.headers["x-api-token"]).toBe("t0ken");
     expect(hit.headers.authorization).toBe("Basic abc");
     expect(hit.verified).toBe(true);
-    const progress = await camelProgress.waitFor(4);
-    expect(bodies(progress).map((b) => b.event)).toEqual(["task.started", "task.succeeded", "task.started", "task.succeeded"]);
+    // LightFlow's onProgressEncoding: when each task completes, not as it starts.
+    const progress = await camelProgress.waitFor(2);
+    expect(bodies(progress).map((b) => [b.event, b.task_name])).toEqual([["task.succeeded", "tg-first"], ["task.succeeded", "tg-s3-upload"]]);
     await settled(c, id);
     expect(await onlyFailure.log()).toEqual([]);
     expect(await camelNoSuccess.log()).toEqual([]);
-    expect(await camelProgress.log()).toHaveLength(4);
+    expect(await camelProgress.log()).toHaveLength(2);
   });
 
   it("keeps each callback's events in order even when an early one needs retries", async () => {
@@ -277,6 +278,29 @@ describe("storage notify and email", () => {
     ]);
     const view = await settled(c, id);
     expect(view.deliveries.find((d: any) => d.kind === "notify").attempts.map((a: any) => a.status)).toEqual([500, 200]);
+  });
+
+  it("a storage target is notified even when the group fails before its upload step runs", async () => {
+    const c = await newClient("cb");
+    const sink = await newSink(c.secret);
+    await putStorage(c, "early-bad", { access_key_id: "AKIAWRONGWRONGWRONG1" });
+    await putStorage(c, "notified", { notify: sink.url });
+    await putConfiguration(c, "bad-first", { adapter: "s3-upload", params: { storage: "early-bad" } });
+    await putConfiguration(c, "then-up", { adapter: "s3-upload", params: { storage: "notified" } });
+    const form = new FormData();
+    form.set("configuration_names", JSON.stringify(["bad-first", "then-up"]));
+    form.set("bad-first_data", file("x", "x.bin"));
+    form.set("then-up_input", "bad-first");
+    const res = await submit(c, form);
+    const done = await waitForEnd(c, res.body.task_id);
+    expect(done.steps.map((s: any) => s.state)).toEqual(["failed", "skipped"]);
+    const body = JSON.parse((await sink.waitFor(1))[0].body);
+    auroraBody.parse(body);
+    expect(body).toMatchObject({ code: 0, msg: "failed", callback_url: sink.url });
+    expect(body.data).toEqual([
+      expect.objectContaining({ task_id: done.steps[1].task_id, input: "output of bad-first", output: null, status: "failed", error_code: 1 }),
+    ]);
+    expect(body.data[0].error_msg).toMatch(/^not run: bad-first failed first \(Failed to upload x\.bin to media\/.+InvalidAccessKeyId/);
   });
 
   it("a mailto: callback, in any case, sends a summary through send_email (an .eml file locally)", async () => {

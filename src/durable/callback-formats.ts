@@ -160,7 +160,9 @@ function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
 
 /** AuroraCloud's notify body; `only` narrows `data` to some steps (a storage target's uploads). */
 export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (step: StepSnapshot, index: number) => boolean) {
-  const steps = ran(snap).filter((s) => !only || only(s, snap.steps.indexOf(s)));
+  // A storage notify (`only`) also lists its steps that never ran because the group ended first.
+  const steps = only ? snap.steps.filter((s, i) => s.state !== "queued" && s.state !== "running" && only(s, i)) : ran(snap);
+  const stoppedBy = snap.steps.find((s) => s.state === "failed");
   const failed = steps.some((s) => s.state === "failed") || snap.status === "Failed" || snap.status === "Cancelled";
   return {
     // The seed's code is always 0; the outcome is in `msg` and each entry's `status`.
@@ -174,15 +176,19 @@ export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (ste
         input: describeInput(spec.input),
         output: s.state === "succeeded" ? deliveredUrl(snap, s) : null,
         format: s.output?.file_name.split(".").pop()?.toLowerCase() ?? null,
-        status: s.state,
+        // A step that never ran is a failure to AuroraCloud's receivers, which know no other word.
+        status: s.state === "skipped" ? "failed" : s.state,
         duration: mediaDuration(s),
         spend_time: seconds(s.started_at, s.ended_at),
-        error_code: s.state === "failed" ? 1 : 0,
-        error_msg: s.state === "failed" ? (s.error ?? "failed") : "",
+        error_code: s.state === "succeeded" ? 0 : 1,
+        error_msg: s.state === "failed" ? (s.error ?? "failed") : s.state === "skipped" ? notRun(snap, stoppedBy) : "",
       };
     }),
   };
 }
+
+const notRun = (snap: GroupSnapshot, stoppedBy: StepSnapshot | undefined) =>
+  stoppedBy ? `not run: ${stoppedBy.name} failed first (${stoppedBy.error ?? "failed"})` : `not run: the taskgroup was ${snap.status.toLowerCase()}`;
 
 function aurora(_event: GroupEvent, snap: GroupSnapshot, callbackUrl: string): Rendered {
   return { body: JSON.stringify(auroraBody(snap, callbackUrl)), query: { status: snap.status, task_id: snap.id } };

@@ -8,7 +8,7 @@ import { DEFAULT_RETRY_SCHEDULE } from "./taskgroup-model";
 export const NOTIFY_SCHEDULE = [5, 5, 5];
 
 function wants(cb: CallbackSpec, event: GroupEvent, snap: GroupSnapshot): boolean {
-  if (event.type !== "job.ended") return cb.onProgress;
+  if (event.type !== "job.ended") return cb.onProgress === "ends" ? event.type === "task.succeeded" || event.type === "task.failed" : cb.onProgress;
   return snap.status === "Succeeded" ? cb.onSuccess : cb.onFailure;
 }
 
@@ -47,12 +47,15 @@ export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDeliv
   return out;
 }
 
-/** Storage targets the group's steps uploaded to (or tried to), by name. */
+/**
+ * Storage targets the group's steps uploaded to, tried to, or would have uploaded to had the group
+ * not ended first (AuroraCloud's receivers wait for a notify either way), by name.
+ */
 export function uploadTargets(snap: GroupSnapshot): Map<string, number[]> {
   const targets = new Map<string, number[]>();
   snap.spec.steps.forEach((step, i) => {
     const state = snap.steps[i]!.state;
-    if (state !== "succeeded" && state !== "failed") return;
+    if (state !== "succeeded" && state !== "failed" && state !== "skipped") return;
     for (const link of step.chain) {
       const name = link.adapter === "s3-upload" ? link.params.storage : undefined;
       if (typeof name === "string") targets.set(name, [...(targets.get(name) ?? []), i]);

@@ -54,7 +54,8 @@ export interface CallbackSpec {
   headers: [string, string][];
   onSuccess: boolean;
   onFailure: boolean;
-  onProgress: boolean;
+  /** Task events: every one (`on_progress`), only a task's end (LightFlow's `onProgressEncoding`), or none. */
+  onProgress: boolean | "ends";
   format: CallbackFormat;
   /** Delay before each retry, seconds. */
   schedule?: number[];
@@ -100,7 +101,8 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
       headers: c.headers.map((h) => [h.name, h.value] as [string, string]),
       onSuccess: c.on_success ?? c.onSuccess ?? true,
       onFailure: c.on_failure ?? c.onFailure ?? true,
-      onProgress: c.on_progress ?? c.onProgressEncoding ?? false,
+      // LightFlow fires onProgressEncoding when an encoding task completes, not as it starts or moves.
+      onProgress: c.on_progress ?? (c.onProgressEncoding ? "ends" : false),
       format: c.format ?? (c.source ? "lightflow" : "job"),
       schedule: c.retry ? scheduleOf(c.retry) : undefined,
     };
