@@ -146,6 +146,16 @@ describe("callback formats, field by field", () => {
     expect(body.data[1].error_msg).toContain("InvalidAccessKeyId");
   });
 
+  it("a body template replaces the format's body, filled from it, and is still signed", async () => {
+    const c = await newClient("cb");
+    const sink = await newSink(c.secret);
+    const template = { text: "Job {{job_id}} is {{status}} ({{event}})", outcome: "{{status}}", results: "{{results}}", source: "cascade" };
+    const { id, done } = await seedGroup({ client: c, callbacks: [{ url: sink.url, body_template: template }] });
+    const [hit] = await sink.waitFor(1);
+    expect(hit.verified).toBe(true);
+    expect(JSON.parse(hit.body)).toEqual({ text: `Job ${id} is Succeeded (job.ended)`, outcome: "Succeeded", results: done.results, source: "cascade" });
+  });
+
   it("job by GET: no body, status, end_date and job_id as query parameters", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
@@ -334,6 +344,9 @@ describe("bad callback specs are refused at submission", () => {
     ["an unknown format", [{ url: "https://example.com/x", format: "xml" }], /format/],
     ["an unknown key", [{ url: "https://example.com/x", colour: "red" }], /colour/],
     ["a bad mailto", [{ url: "mailto:not-an-address" }], /https URL/],
+    ["a body template naming a field its format lacks", [{ url: "https://example.com/x", format: "vcc", body_template: { a: "{{job_id}}" } }], /^callbacks\[0\]\.body_template: no field \{\{job_id\}\} in the vcc format; it has status, task_id, results, event\.$/],
+    ["a body template on a GET callback", [{ url: "https://example.com/x", method: "GET", body_template: { a: "{{status}}" } }], /a GET callback sends no body/],
+    ["a 100 KB body template", [{ url: "https://example.com/x", body_template: { a: "x".repeat(100_000) } }], /over the 64 KiB limit/],
   ];
   for (const [what, callbacks, message] of cases) {
     it(what, async () => {

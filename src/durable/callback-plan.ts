@@ -1,3 +1,4 @@
+import { applyTemplate } from "../lib/body-template";
 import { isMailto, type CallbackSpec } from "../schemas/callbacks";
 import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./callback-formats";
 import type { NewDelivery } from "./delivery-log";
@@ -30,7 +31,8 @@ export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDeliv
     }
     const r = render(cb.format, event, snap, cb.url);
     const get = cb.method === "GET";
-    out.push({ ...base, kind: "callback", url: get ? withQuery(cb.url, r.query) : cb.url, method: cb.method, headers: cb.headers, body: get ? "" : r.body });
+    const body = cb.template === undefined ? r.body : JSON.stringify(applyTemplate(cb.template, { event: event.type, ...JSON.parse(r.body) }));
+    out.push({ ...base, kind: "callback", url: get ? withQuery(cb.url, r.query) : cb.url, method: cb.method, headers: cb.headers, body: get ? "" : body });
   });
   if (event.type === "job.ended" && snap.spec.webhookUrl) {
     out.push({

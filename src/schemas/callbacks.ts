@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../lib/errors";
+import { templateFields } from "../lib/body-template";
 import { checkOutboundUrl } from "../lib/outbound-url";
+import { auroraBody, jobEndBody, lightflowBody, taskEventBody, vccBody } from "./callback-bodies";
+import { freeJsonProblem } from "./json-limits";
 
 export const MAX_CALLBACKS = 20;
 const MAX_HEADERS = 20;
@@ -13,6 +16,14 @@ const FORBIDDEN_HEADERS = new Set([
 
 export const FORMATS = ["job", "vcc", "lightflow", "aurora"] as const;
 export type CallbackFormat = (typeof FORMATS)[number];
+
+/** The fields a body template may name: those of the format's bodies, and `event`. */
+const FORMAT_FIELDS: Record<CallbackFormat, string[]> = {
+  job: [...new Set([...Object.keys(jobEndBody.shape), ...Object.keys(taskEventBody.shape)])],
+  vcc: Object.keys(vccBody.shape),
+  lightflow: Object.keys(lightflowBody.shape),
+  aurora: Object.keys(auroraBody.shape),
+};
 
 export const retrySchema = z
   .object({
@@ -40,6 +51,10 @@ export const callbackSchema = z
     // LightFlow's callback key: its `lightflow` callbacks are the only ones Cascade sends.
     source: z.string().max(64).optional(),
     retry: retrySchema.optional(),
+    body_template: z
+      .unknown()
+      .optional()
+      .describe("JSON sent instead of the format's body, its `{{field}}` placeholders filled from that body (and `event`)."),
   })
   .strict()
   .openapi("Callback");
@@ -59,6 +74,8 @@ export interface CallbackSpec {
   format: CallbackFormat;
   /** Delay before each retry, seconds. */
   schedule?: number[];
+  /** Sent instead of the format's body, filled from it (`body_template`). */
+  template?: unknown;
 }
 
 export const scheduleOf = (retry: z.infer<typeof retrySchema>): number[] => Array.from({ length: retry.attempts }, () => retry.interval_s);
@@ -94,6 +111,8 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
     if (c.source !== undefined && c.source !== "lightflow") {
       throw badRequest("invalid_callbacks", `callbacks[${i}].source: '${c.source}' is not supported; Cascade sends LightFlow's 'lightflow' callbacks only.`);
     }
+    const format = c.format ?? (c.source ? "lightflow" : "job");
+    if (c.body_template !== undefined) checkTemplate(c.body_template, format, c.method, i);
     const url = EMAIL.test(c.url) ? c.url : checkOutboundUrl(c.url, `callbacks[${i}].url`, dev);
     return {
       url,
@@ -103,8 +122,20 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
       onFailure: c.on_failure ?? c.onFailure ?? true,
       // LightFlow fires onProgressEncoding when an encoding task completes, not as it starts or moves.
       onProgress: c.on_progress ?? (c.onProgressEncoding ? "ends" : false),
-      format: c.format ?? (c.source ? "lightflow" : "job"),
+      format,
       schedule: c.retry ? scheduleOf(c.retry) : undefined,
+      ...(c.body_template !== undefined ? { template: c.body_template } : {}),
     };
   });
+}
+
+/** A body template is refused at submission, not at send: bounded JSON, a body to put it in, known fields only. */
+function checkTemplate(template: unknown, format: CallbackFormat, method: string, i: number): void {
+  const at = `callbacks[${i}].body_template`;
+  const problem = freeJsonProblem(template);
+  if (problem) throw badRequest("invalid_callbacks", `${at} ${problem}.`);
+  if (method === "GET") throw badRequest("invalid_callbacks", `${at}: a GET callback sends no body.`);
+  const known = [...FORMAT_FIELDS[format], "event"];
+  const unknown = templateFields(template).filter((f) => !known.includes(f));
+  if (unknown.length) throw badRequest("invalid_callbacks", `${at}: no field {{${unknown[0]}}} in the ${format} format; it has ${known.join(", ")}.`);
 }
