@@ -175,7 +175,7 @@ export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (ste
         task_id: s.task_id,
         input: describeInput(spec.input),
         output: s.state === "succeeded" ? deliveredUrl(snap, s) : null,
-        format: s.output?.file_name.split(".").pop()?.toLowerCase() ?? null,
+        format: s.output ? auroraFormat(s.output.file_name) : null,
         // A step that never ran is a failure to AuroraCloud's receivers, which know no other word.
         status: s.state === "skipped" ? "failed" : s.state,
         duration: mediaDuration(s),
@@ -185,6 +185,13 @@ export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (ste
       };
     }),
   };
+}
+
+/** AuroraCloud names formats, not extensions: `mp4`, `hls`, `dash`, `flv`; anything else by its extension. */
+export function auroraFormat(fileName: string): string {
+  const ext = fileName.split(".").pop()!.toLowerCase();
+  const named: Record<string, string> = { m3u8: "hls", mpd: "dash", m4v: "mp4", mov: "mp4" };
+  return named[ext] ?? ext;
 }
 
 const notRun = (snap: GroupSnapshot, stoppedBy: StepSnapshot | undefined) =>
