@@ -15,6 +15,7 @@ import { assets } from "./routes/assets";
 import { clientAuth } from "./routes/auth";
 import { client } from "./routes/client";
 import { configurations } from "./routes/configurations";
+import { links } from "./routes/links";
 import { storage } from "./routes/storage";
 import { taskgroups } from "./routes/taskgroups";
 import { triggers } from "./routes/trigger";
@@ -28,6 +29,7 @@ app.openapi(
 );
 
 app.route("/", admin);
+app.route("/", links);
 app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? next() : clientAuth(c, next)));
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,

@@ -106,7 +106,9 @@ describe("callback formats, field by field", () => {
     // The seed's values: "finished", metadata an object (custom_data came as a form field's JSON text), the user.
     expect(body).toMatchObject({ uuid: id, assetName: "content-7", inputUrl: null, username: c.name, startDate: done.started_at, endDate: done.ended_at, status: "finished", metadata: { booth: 12 } });
     expect(body.assetUrl).toBe(done.results[1].result[0].url);
-    expect(body.thumbnail).toBe(`https://cascade.test/api/taskgroup/${id}/outputs/tg-s3-upload/voucher.png`);
+    // A signed link a receiver can open without a key (test/signed-links.test.ts).
+    expect(body.thumbnail).toBe(done.steps[1].output.url);
+    expect(body.thumbnail).toMatch(new RegExp(`^https://cascade\\.test/links/${c.name}/${id}/\\d+/[0-9a-f]{64}/outputs/tg-s3-upload/voucher\\.png$`));
     // The asset's media duration: no step here measures one.
     expect(body.duration).toBeNull();
     const [g] = await get.waitFor(1);

@@ -176,9 +176,11 @@ describe("failures and chains", () => {
     const done = await waitForEnd(c, ids[0]!);
     const out = done.steps[0].output;
     expect(out).toMatchObject({ file_name: "f0.txt", content_type: "text/plain", size: 6 });
-    expect(out.url).toBe(`https://cascade.test/api/taskgroup/${ids[0]}/outputs/up/f0.txt`);
-    const dl = await api(out.url.replace("https://cascade.test", ""), { headers: c.auth });
+    expect(out.url).toMatch(new RegExp(`^https://cascade\\.test/links/${c.name}/${ids[0]}/\\d+/[0-9a-f]{64}/outputs/up/f0\\.txt$`));
+    const dl = await api(out.url.replace("https://cascade.test", ""));
     expect([dl.status, await dl.text()]).toEqual([200, "file 0"]);
+    const authed = await api(`/api/taskgroup/${ids[0]}/outputs/up/f0.txt`, { headers: c.auth });
+    expect([authed.status, await authed.text()]).toEqual([200, "file 0"]);
     expect((await api(`/api/taskgroup/${ids[0]}/outputs/up/other.txt`, { headers: c.auth })).status).toBe(404);
 
     const page1 = await apiJson("/api/taskgroup?limit=2", { headers: c.auth });

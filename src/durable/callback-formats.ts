@@ -1,5 +1,6 @@
 import type { StepFile } from "../adapters/types";
 import type { CallbackFormat } from "../schemas/callbacks";
+import { outputLink } from "../lib/signed-links";
 import { vccPayload } from "./results";
 import type { GroupStatus, StepInput, TaskgroupSpec } from "./taskgroup-model";
 
@@ -41,9 +42,9 @@ export interface Rendered {
 const seconds = (from: string | null, to: string | null) =>
   from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 10) / 100 : null;
 
-/** The authenticated download URL of a step's output. */
+/** The download URL of a step's output: a signed link that needs no key (see src/lib/signed-links.ts). */
 export const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
-  s.output ? `${snap.spec.origin}/api/taskgroup/${snap.id}/outputs/${encodeURIComponent(s.name)}/${encodeURIComponent(s.output.file_name)}` : null;
+  s.output ? outputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, s.name, s.output.file_name) : null;
 
 function describeInput(input: StepInput): string {
   if (input.kind === "url") return input.url;

@@ -300,7 +300,7 @@ export class TaskGroup extends DurableObject<Env> {
     const overrideFiles = Object.fromEntries(Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]));
     const inputFile =
       row.seg > 0 ? parse<StepFile>(row.seg_input) : spec.input.kind === "data" ? spec.input.file : spec.input.kind === "input" ? outputOf(spec.input.from) : undefined;
-    return { spec, origin: group.origin, run, links: spec.chain.slice(seg.from, seg.to), inputFile, overrideFiles, startedMs: row.first_started_ms ?? Date.now() };
+    return { spec, origin: group.origin, outputLinks: group.links, run, links: spec.chain.slice(seg.from, seg.to), inputFile, overrideFiles, startedMs: row.first_started_ms ?? Date.now() };
   }
 
   /** Progress of a running step in percent; callbacks hear of it in 10 % steps. */

@@ -1,6 +1,7 @@
 import type { StepFile } from "../adapters/types";
 import type { CallbackSpec } from "../schemas/callbacks";
 import type { ChainLink } from "../schemas/configuration";
+import type { GroupLinks } from "../lib/signed-links";
 
 export type { ChainLink };
 
@@ -17,6 +18,8 @@ export interface TaskgroupSpec {
   workflow?: string;
   /** Origin of the API, for download URLs in results. */
   origin: string;
+  /** The signature of the group's output links (absent in groups stored before links were signed). */
+  links?: GroupLinks;
 }
 
 
@@ -45,6 +48,8 @@ export interface ClaimedStep {
   spec: StepSpec;
   /** Origin of the API, for download URLs in results. */
   origin: string;
+  /** The group's output link signature, so results carry links that open without a key. */
+  outputLinks?: GroupLinks;
   /** The run number: it fences this run's progress and result reports. */
   run: number;
   /** The links of the chain this run executes (one segment: the links this Worker runs). */

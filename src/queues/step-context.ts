@@ -1,3 +1,4 @@
+import { outputLink } from "../lib/signed-links";
 import type { AdapterContext, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
 import { r2Keys } from "../durable/taskgroup-model";
@@ -52,7 +53,7 @@ export function stepContext(
       return targets(msg.client, name);
     },
     outputUrl(file: StepFile) {
-      return `${origin}/api/taskgroup/${msg.taskgroupId}/outputs/${encodeURIComponent(step)}/${encodeURIComponent(file.file_name)}`;
+      return outputLink(origin, msg.client, msg.taskgroupId, claim.outputLinks, step, file.file_name);
     },
     limits: { maxVideoMb: Number(env.MAX_VIDEO_MB), maxVideoSeconds: Number(env.MAX_VIDEO_SECONDS) },
     progress(ratio) {

@@ -99,16 +99,20 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
-    const group = await ownedGroup(c, id);
-    const key = await read(() => group().outputKey(step, file_name));
-    if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
-    const obj = key && (await c.env.FILES.get(key));
-    if (!obj) throw notFound("Output", `${step}/${file_name}`);
-    const headers = new Headers({ ...DOWNLOAD_HEADERS, "content-length": String(obj.size), etag: obj.httpEtag });
-    obj.writeHttpMetadata(headers);
-    return new Response(obj.body, { headers }) as never;
+    return (await serveOutput(c.env, await ownedGroup(c, id), step, file_name)) as never;
   },
 );
+
+/** A step's output file as a download: 410 once retention deleted it. Also behind signed links. */
+export async function serveOutput(env: Pick<Env, "FILES">, group: () => ReturnType<typeof taskGroup>, step: string, fileName: string): Promise<Response> {
+  const key = await read(() => group().outputKey(step, fileName));
+  if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
+  const obj = key && (await env.FILES.get(key));
+  if (!obj) throw notFound("Output", `${step}/${fileName}`);
+  const headers = new Headers({ ...DOWNLOAD_HEADERS, "content-length": String(obj.size), etag: obj.httpEtag });
+  obj.writeHttpMetadata(headers);
+  return new Response(obj.body, { headers });
+}
 
 for (const action of ["cancel", "retry"] as const) {
   taskgroups.openapi(

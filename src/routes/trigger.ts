@@ -1,3 +1,4 @@
+import { linkSignature, type GroupLinks } from "../lib/signed-links";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { validateChain, chainOf, type ConfigurationInput } from "../schemas/configuration";
@@ -50,6 +51,12 @@ async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, F
   throw new ApiError(415, "unsupported_media_type", "Send multipart/form-data (with files) or application/json (with *_url inputs).");
 }
 
+/** The group's output link signature, with the client's current signing secret. */
+async function groupLinks(store: ReturnType<typeof clientStore>, client: string, id: string, ttlSeconds: number): Promise<GroupLinks> {
+  const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+  return { expires, signature: await linkSignature((await store.signingSecrets()).current, client, id, expires) };
+}
+
 /** Resolves configurations and assets against the client's store and builds the immutable spec. */
 async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["kind"], sub: Submission): Promise<TaskgroupSpec> {
   const client = c.get("client");
@@ -89,6 +96,7 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     customData: sub.customData,
     workflow: sub.workflow,
     origin: new URL(c.req.url).origin,
+    links: await groupLinks(store, client, id, Number(c.env.LINK_TTL_S)),
   };
 }
 
