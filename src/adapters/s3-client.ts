@@ -102,15 +102,18 @@ export class S3Object {
 /** boto3's words for a refused call, e.g. "An error occurred (InvalidAccessKeyId) when calling the PutObject operation: …". */
 const awsError = (operation: string, code: string, message: string) => `An error occurred (${code}) when calling the ${operation} operation: ${message}`;
 
+/** An object key as a URL path: each segment escaped, the slashes kept. */
+const keyPath = (key: string) => key.split("/").map(encodeURIComponent).join("/");
+
 export function objectUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
-  const path = key.split("/").map(encodeURIComponent).join("/");
+  const path = keyPath(key);
   if (target.endpoint) return `${target.endpoint.replace(/\/+$/, "")}/${target.bucket}/${path}`;
   return `https://${target.bucket}.s3.${target.region}.amazonaws.com/${path}`;
 }
 /** The object's URL as VCC reports it: path-style on `s3.amazonaws.com` for AWS, under the endpoint otherwise. */
 export function reportedUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
   if (target.endpoint) return objectUrl(target, key);
-  return `https://s3.amazonaws.com/${target.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  return `https://s3.amazonaws.com/${target.bucket}/${keyPath(key)}`;
 }
 
 export function xmlField(xml: string, field: string): string | undefined {

@@ -63,6 +63,9 @@ export interface SigningSecrets {
   previous?: string;
 }
 
+/** The secrets that sign now: the current one, and the rotated-out one during its overlap. */
+export const activeSecrets = (s: SigningSecrets): string[] => (s.previous ? [s.current, s.previous] : [s.current]);
+
 /** One client's own data: keys, webhook secret, configurations, storage targets, asset and taskgroup indexes. */
 export class ClientStore extends DurableObject<Env> {
   private readonly sql: Sql;

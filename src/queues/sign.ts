@@ -1,12 +1,12 @@
 import { Webhook } from "standardwebhooks";
-import type { SigningSecrets } from "../durable/client-store";
+import { activeSecrets, type SigningSecrets } from "../durable/client-store";
 
 /**
  * Standard Webhooks headers for one attempt. During a secret rotation both
  * signatures go out, space-separated, so receivers on either secret verify.
  */
 export function signatureHeaders(secrets: SigningSecrets, msgId: string, body: string, at = new Date()): Record<string, string> {
-  const keys = secrets.previous ? [secrets.current, secrets.previous] : [secrets.current];
+  const keys = activeSecrets(secrets);
   return {
     "webhook-id": msgId,
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { activeSecrets } from "../durable/client-store";
 import { ApiError } from "../lib/errors";
 import { linkIsGenuine } from "../lib/signed-links";
 import { clientStore, taskGroup } from "../lib/stubs";
@@ -34,8 +35,7 @@ links.openapi(
     const store = clientStore(c.env, client);
     // An unknown client is just an invalid link: a link says nothing about which clients exist.
     if (!(await store.profile())) throw invalid();
-    const secrets = await store.signingSecrets();
-    if (!(await linkIsGenuine([secrets.current, ...(secrets.previous ? [secrets.previous] : [])], client, id, expires, signature))) throw invalid();
+    if (!(await linkIsGenuine(activeSecrets(await store.signingSecrets()), client, id, expires, signature))) throw invalid();
     if (expires * 1000 <= Date.now()) throw new ApiError(403, "link_expired", "This link has expired; the output is still at /api/taskgroup/{id}/outputs/… with an API key while the files are kept.");
     return (await serveOutput(c.env, () => taskGroup(c.env, client, id), step, file_name)) as never;
   },
