@@ -104,7 +104,9 @@ describe("callback formats, field by field", () => {
     expect(Object.keys(body).sort()).toEqual(["assetName", "assetUrl", "duration", "endDate", "inputUrl", "metadata", "startDate", "status", "thumbnail", "username", "uuid"]);
     lightflowBody.parse(body);
     // The seed's values: "finished", metadata an object (custom_data came as a form field's JSON text), the user.
-    expect(body).toMatchObject({ uuid: id, assetName: "content-7", inputUrl: null, username: c.name, startDate: done.started_at, endDate: done.ended_at, status: "finished", metadata: { booth: 12 } });
+    // inputUrl: the submitted file, as a signed link like the outputs' (test/signed-links.test.ts opens one).
+    expect(body.inputUrl).toMatch(new RegExp(`^https://cascade\\.test/links/${c.name}/${id}/\\d+/[0-9a-f]{64}/inputs/tg-first/voucher\\.png$`));
+    expect(body).toMatchObject({ uuid: id, assetName: "content-7", username: c.name, startDate: done.started_at, endDate: done.ended_at, status: "finished", metadata: { booth: 12 } });
     expect(body.assetUrl).toBe(done.results[1].result[0].url);
     // A signed link a receiver can open without a key (test/signed-links.test.ts).
     expect(body.thumbnail).toBe(done.steps[1].output.url);
@@ -143,8 +145,10 @@ describe("callback formats, field by field", () => {
     expect(Object.keys(body.data[0]).sort()).toEqual(["duration", "error_code", "error_msg", "format", "input", "output", "spend_time", "status", "task_id"]);
     expect(body.data.map((d: any) => d.task_id)).toEqual(done.steps.map((s: any) => s.task_id));
     expect(body.data[0].task_id).not.toBe(body.data[1].task_id);
-    expect(body.data[0]).toMatchObject({ input: "voucher.png", output: done.results[0].result[0].url, format: "png", status: "succeeded", error_code: 0, error_msg: "" });
-    expect(body.data[1]).toMatchObject({ input: "output of tg-first", output: null, status: "failed", error_code: 1 });
+    // input and output are URIs: the submitted file's signed link, then the first step's output it was fed.
+    expect(body.data[0].input).toMatch(new RegExp(`^https://cascade\\.test/links/${c.name}/${id}/\\d+/[0-9a-f]{64}/inputs/tg-first/voucher\\.png$`));
+    expect(body.data[0]).toMatchObject({ output: done.results[0].result[0].url, format: "png", status: "succeeded", error_code: 0, error_msg: "" });
+    expect(body.data[1]).toMatchObject({ input: done.steps[0].output.url, output: null, status: "failed", error_code: 1 });
     expect(body.data[1].error_msg).toContain("InvalidAccessKeyId");
   });
 

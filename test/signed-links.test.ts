@@ -25,7 +25,7 @@ async function finishedGroup(c: TestClient, callbacks: unknown[] = []) {
 
 const pathOf = (url: string) => url.replace("https://cascade.test", "");
 
-describe("signed output links", () => {
+describe("signed links to outputs and inputs", () => {
   it("open without a key, in the status document and in callbacks alike", async () => {
     const c = await newClient("links");
     const sink = await newSink(c.secret);
@@ -42,6 +42,12 @@ describe("signed output links", () => {
     // LightFlow's thumbnail/asset links are the same signed links.
     const body = JSON.parse((await sink.waitFor(1))[0].body);
     expect(body.assetUrl).toBe(done.results[0].result[0].url);
+    // And its inputUrl, for a file sent with the submission, is a signed link to that file.
+    expect(body.inputUrl).toBe(url.replace("/outputs/up/", "/inputs/up/"));
+    const input = await api(pathOf(body.inputUrl));
+    expect([input.status, await input.text()]).toEqual([200, "keep me"]);
+    const otherName = await apiJson(pathOf(body.inputUrl).replace("k.txt", "other.txt"));
+    expect([otherName.status, otherName.body.error.code]).toEqual([404, "not_found"]);
     // The authenticated route stays.
     expect((await api(`/api/taskgroup/${id}/outputs/up/k.txt`, { headers: c.auth })).status).toBe(200);
     expect((await api(`/api/taskgroup/${id}/outputs/up/k.txt`)).status).toBe(401);
@@ -87,7 +93,9 @@ describe("signed output links", () => {
       state.storage.sql.exec("UPDATE info SET retention_at = ?", Date.now() - 1);
     });
     await runInDurableObject(stub, async (instance: TaskGroup) => instance.alarm());
-    const gone = await apiJson(path);
-    expect([gone.status, gone.body.error.code]).toEqual([410, "output_expired"]);
+    for (const p of [path, path.replace("/outputs/", "/inputs/")]) {
+      const gone = await apiJson(p);
+      expect([gone.status, gone.body.error.code]).toEqual([410, "output_expired"]);
+    }
   });
 });

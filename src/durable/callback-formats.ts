@@ -1,6 +1,6 @@
 import type { StepFile } from "../adapters/types";
 import type { CallbackFormat } from "../schemas/callbacks";
-import { outputLink } from "../lib/signed-links";
+import { inputLink, outputLink } from "../lib/signed-links";
 import { vccPayload } from "./results";
 import type { GroupStatus, StepInput, TaskgroupSpec } from "./taskgroup-model";
 
@@ -45,6 +45,20 @@ const seconds = (from: string | null, to: string | null) =>
 /** The download URL of a step's output: a signed link that needs no key (see src/lib/signed-links.ts). */
 export const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
   s.output ? outputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, s.name, s.output.file_name) : null;
+
+/**
+ * A URI for a step's input, as LightFlow's `inputUrl` and AuroraCloud's `input` want: the URL it was
+ * fetched from, a signed link to the file that was sent (submitted, uploaded or an asset), or the
+ * link to the earlier step's output it was fed. Null only when no such link can be made.
+ */
+export function inputUrl(snap: GroupSnapshot, stepName: string): string | null {
+  const input = snap.spec.steps.find((x) => x.name === stepName)?.input;
+  if (!input) return null;
+  if (input.kind === "url") return input.url;
+  if (input.kind === "data") return inputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, stepName, input.file.file_name);
+  const from = snap.steps.find((s) => s.name === input.from);
+  return from ? outputUrl(snap, from) : null;
+}
 
 function describeInput(input: StepInput): string {
   if (input.kind === "url") return input.url;
@@ -145,7 +159,7 @@ function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
   const body = {
     uuid: snap.id,
     assetName: snap.spec.contentId ?? (first.input.kind === "data" ? first.input.file.file_name : describeInput(first.input)),
-    inputUrl: first.input.kind === "url" ? first.input.url : null,
+    inputUrl: inputUrl(snap, first.name),
     username: snap.spec.client,
     startDate: snap.started_at,
     endDate: snap.ended_at,
@@ -174,7 +188,7 @@ export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (ste
       const spec = snap.spec.steps.find((x) => x.name === s.name)!;
       return {
         task_id: s.task_id,
-        input: describeInput(spec.input),
+        input: inputUrl(snap, s.name) ?? describeInput(spec.input),
         output: s.state === "succeeded" ? deliveredUrl(snap, s) : null,
         format: s.output ? auroraFormat(s.output.file_name) : null,
         // A step that never ran is a failure to AuroraCloud's receivers, which know no other word.

@@ -384,4 +384,13 @@ export class TaskGroup extends DurableObject<Env> {
     if (out && out.file_name === fileName) return out.key;
     return r2Keys.output(info.client, info.id, stepName, fileName);
   }
+
+  /** The R2 key of a step's input file (submitted, uploaded or an asset), while the group's files are kept. */
+  async inputKey(stepName: string, fileName: string): Promise<string | "expired" | null> {
+    const info = this.info();
+    if (!info) return null;
+    if (info.files_deleted_at) return "expired";
+    const input = parse<TaskgroupSpec>(info.spec).steps.find((s) => s.name === stepName)?.input;
+    return input?.kind === "data" && input.file.file_name === fileName ? input.file.key : null;
+  }
 }

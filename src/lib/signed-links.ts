@@ -1,6 +1,6 @@
 /**
- * Signed links to a taskgroup's outputs, for receivers that put a URL in `<img src>` or a player:
- * `/links/{client}/{id}/{expires}/{signature}/outputs/{step}/{file}`, the signature an HMAC-SHA256
+ * Signed links to a taskgroup's outputs and input files, for receivers that put a URL in `<img src>` or a player:
+ * `/links/{client}/{id}/{expires}/{signature}/outputs/{step}/{file}` (and `inputs/…`), the signature an HMAC-SHA256
  * of the group's link prefix and the expiry (unix seconds) with the client's webhook signing secret,
  * like an S3 presigned URL for a folder. It sits in the path, not the query, so the relative
  * segment names in an HLS playlist resolve to links that open too. One signature per taskgroup, made at trigger time, so the
@@ -38,4 +38,13 @@ export function outputLink(origin: string, client: string, id: string, links: Gr
   const path = `outputs/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
   if (!links) return `${origin}/api/taskgroup/${id}/${path}`;
   return `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/${path}`;
+}
+
+/**
+ * The signed link to a step's input file (a submitted file, an upload or an asset), under the same
+ * signature as the outputs; null for groups stored before links were signed (no keyless route).
+ */
+export function inputLink(origin: string, client: string, id: string, links: GroupLinks | undefined, step: string, fileName: string): string | null {
+  if (!links) return null;
+  return `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/inputs/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
 }

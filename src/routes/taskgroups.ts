@@ -103,12 +103,12 @@ taskgroups.openapi(
   },
 );
 
-/** A step's output file as a download: 410 once retention deleted it. Also behind signed links. */
-export async function serveOutput(env: Pick<Env, "FILES">, group: () => ReturnType<typeof taskGroup>, step: string, fileName: string): Promise<Response> {
-  const key = await read(() => group().outputKey(step, fileName));
+/** A step's output (or, behind signed links, input) file as a download: 410 once retention deleted it. */
+export async function serveOutput(env: Pick<Env, "FILES">, group: () => ReturnType<typeof taskGroup>, step: string, fileName: string, which: "outputs" | "inputs" = "outputs"): Promise<Response> {
+  const key = await read(() => (which === "outputs" ? group().outputKey(step, fileName) : group().inputKey(step, fileName)));
   if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
   const obj = key && (await env.FILES.get(key));
-  if (!obj) throw notFound("Output", `${step}/${fileName}`);
+  if (!obj) throw notFound(which === "outputs" ? "Output" : "Input", `${step}/${fileName}`);
   const headers = new Headers({ ...DOWNLOAD_HEADERS, "content-length": String(obj.size), etag: obj.httpEtag });
   obj.writeHttpMetadata(headers);
   return new Response(obj.body, { headers });
