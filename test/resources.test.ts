@@ -100,6 +100,25 @@ describe("storage targets", () => {
     expect((await api("/api/storage/abc-uploads", { headers: c.auth })).status).toBe(404);
   });
 
+  it("takes AuroraCloud's add_storage body as its users send it: OSS keys, region, no name", async () => {
+    const c = await newClient();
+    const seed = { type: "oss", bucket: "conference.media", region: "oss-cn-hangzhou", storage_ak: "LTAI5tExampleAccessKey", storage_sk: "ExampleSecretKeyExampleSecret" };
+    const created = await apiJson("/api/storage", jsonInit("POST", seed, c.auth));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({
+      name: "oss-conference-media", type: "oss", region: "cn-hangzhou", endpoint: "https://oss-cn-hangzhou.aliyuncs.com", addressing: "virtual",
+      bucket: "conference.media", access_key_id: "LTAI****sKey", secret_access_key: "****",
+    });
+    expect(JSON.stringify(created.body)).not.toContain("ExampleSecret");
+    expect(created.body).not.toHaveProperty("storage_ak");
+    // The same body again replaces the same target.
+    expect((await apiJson("/api/storage", jsonInit("POST", seed, c.auth))).status).toBe(200);
+    for (const body of [{ ...seed, storage_sk: undefined }, { ...seed, storage_ak: "" }, { ...seed, region: "oss-cn-hangzhou.evil.com" }]) {
+      const res = await apiJson("/api/storage", jsonInit("POST", body, c.auth));
+      expect([res.status, res.body.error.code], JSON.stringify(body)).toEqual([400, "invalid_request"]);
+    }
+  });
+
   it("refuses invalid targets with 400", async () => {
     const c = await newClient();
     await putStorage(c, "ok");

@@ -105,13 +105,19 @@ const awsError = (operation: string, code: string, message: string) => `An error
 /** An object key as a URL path: each segment escaped, the slashes kept. */
 const keyPath = (key: string) => key.split("/").map(encodeURIComponent).join("/");
 
-export function objectUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
+type Addressed = Pick<StorageTarget, "endpoint" | "bucket" | "region" | "addressing">;
+
+/** Where requests for `key` go: virtual-hosted on AWS and wherever `addressing` says so (OSS), else path-style. */
+export function objectUrl(target: Addressed, key: string): string {
   const path = keyPath(key);
-  if (target.endpoint) return `${target.endpoint.replace(/\/+$/, "")}/${target.bucket}/${path}`;
-  return `https://${target.bucket}.s3.${target.region}.amazonaws.com/${path}`;
+  if (!target.endpoint) return `https://${target.bucket}.s3.${target.region}.amazonaws.com/${path}`;
+  const base = new URL(target.endpoint);
+  const basePath = base.pathname.replace(/\/+$/, "");
+  if (target.addressing === "virtual") return `${base.protocol}//${target.bucket}.${base.host}${basePath}/${path}`;
+  return `${base.protocol}//${base.host}${basePath}/${target.bucket}/${path}`;
 }
 /** The object's URL as VCC reports it: path-style on `s3.amazonaws.com` for AWS, under the endpoint otherwise. */
-export function reportedUrl(target: Pick<StorageTarget, "endpoint" | "bucket" | "region">, key: string): string {
+export function reportedUrl(target: Addressed, key: string): string {
   if (target.endpoint) return objectUrl(target, key);
   return `https://s3.amazonaws.com/${target.bucket}/${keyPath(key)}`;
 }

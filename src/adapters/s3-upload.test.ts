@@ -21,6 +21,14 @@ describe("objectUrl", () => {
     expect(objectUrl({ bucket: "b", region: "eu-west-1" }, "k")).toBe("https://b.s3.eu-west-1.amazonaws.com/k");
   });
 
+  it("puts the bucket in the host name when addressing is virtual (OSS), keeping the endpoint's port and path", () => {
+    expect(objectUrl({ endpoint: "https://oss-cn-hangzhou.aliyuncs.com", addressing: "virtual", bucket: "media", region: "cn-hangzhou" }, "a/b.mp4")).toBe(
+      "https://media.oss-cn-hangzhou.aliyuncs.com/a/b.mp4",
+    );
+    expect(objectUrl({ endpoint: "http://minio.test:9000/s3/", addressing: "virtual", bucket: "b", region: "x" }, "k")).toBe("http://b.minio.test:9000/s3/k");
+    expect(objectUrl({ endpoint: "http://minio.test:9000/s3/", addressing: "path", bucket: "b", region: "x" }, "k")).toBe("http://minio.test:9000/s3/b/k");
+  });
+
   it("is reported as VCC reports it: https://s3.amazonaws.com/<bucket>/<key> for AWS", () => {
     expect(reportedUrl({ bucket: "b", region: "eu-west-1" }, "xpkit/1596681918.091376_a b.png")).toBe("https://s3.amazonaws.com/b/xpkit/1596681918.091376_a%20b.png");
     expect(reportedUrl({ endpoint: "https://acc.r2.cloudflarestorage.com", bucket: "b", region: "auto" }, "k")).toBe("https://acc.r2.cloudflarestorage.com/b/k");

@@ -123,7 +123,7 @@ export function createClient(options: { baseUrl: string; apiKey: string; fetch?:
       delete: (name: string) => request<void>("DELETE", `/api/assets/${enc(name)}`),
     },
     storage: {
-      put: (target: StorageTargetInput) => request("PUT", `/api/storage/${enc(target.name)}`, json(target).body, json(target).headers),
+      put: (target: StorageTargetInput & { name: string }) => request("PUT", `/api/storage/${enc(target.name)}`, json(target).body, json(target).headers),
     },
     taskgroups,
   };

@@ -3,7 +3,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { sealTarget, viewTarget, type SealedTarget } from "../lib/storage-targets";
 import { clientStore } from "../lib/stubs";
 import { errorResponses, resourceName } from "../schemas/common";
-import { storageInput, storageView, type StorageTarget } from "../schemas/storage";
+import { storageInput, storageName, storageView, type StorageTarget } from "../schemas/storage";
 import { isDev, router } from "./app-env";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { objectUrl } from "../adapters/s3-client";
@@ -33,7 +33,10 @@ storage.openapi(
     request: { body: { required: true, content: { "application/json": { schema: storageInput } } } },
     responses: { 200: ok("Replaced", storageView), 201: ok("Created", storageView), ...errorResponses },
   }),
-  async (c) => save(c, c.req.valid("json")) as never,
+  async (c) => {
+    const body = c.req.valid("json");
+    return save(c, { ...body, name: storageName(body) }) as never;
+  },
 );
 
 storage.openapi(
@@ -41,7 +44,7 @@ storage.openapi(
     method: "put",
     path: "/api/storage/{name}",
     tags: ["storage"],
-    request: { params, body: { required: true, content: { "application/json": { schema: storageInput.partial({ name: true }) } } } },
+    request: { params, body: { required: true, content: { "application/json": { schema: storageInput } } } },
     responses: { 200: ok("Replaced", storageView), 201: ok("Created", storageView), ...errorResponses },
   }),
   async (c) => {
