@@ -8,7 +8,8 @@ import { mkdirSync } from "node:fs";
 
 const s3Port = Number(process.env.S3_PORT ?? 4568);
 const port = Number(process.env.PORT ?? 8787);
-const directory = ".wrangler/s3";
+// S3_DIR: the black-box tests give each dev session its own folder, removed with it.
+const directory = process.env.S3_DIR ?? ".wrangler/s3";
 mkdirSync(directory, { recursive: true });
 const s3 = new S3rver({ address: "127.0.0.1", port: s3Port, silent: true, directory, configureBuckets: [{ name: "demo" }] });
 await s3.run();

@@ -1,6 +1,6 @@
 /** Starts `npm run dev`'s script (all Workers under wrangler dev, plus the local S3) for a black-box suite. */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -8,9 +8,12 @@ export const DEMO_KEY = /DEMO_API_KEY=(.+)/.exec(readFileSync(".dev.vars", "utf8
 
 export async function startDev(port: number, s3Port: number) {
   const work = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
+  // The dev server's output goes to a file, so a failing test can show what the server saw (logTail).
+  const log = join(work, "dev.log");
+  const out = process.env.E2E_DEV_LOG ? "inherit" : openSync(log, "a");
   const dev = spawn("node", ["scripts/dev.mjs", "--persist-to", join(work, "state")], {
-    env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port) },
-    stdio: process.env.E2E_DEV_LOG ? "inherit" : "ignore",
+    env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port), S3_DIR: join(work, "s3") },
+    stdio: ["ignore", out, out],
     detached: true,
   });
   const base = `http://127.0.0.1:${port}`;
@@ -27,6 +30,14 @@ export async function startDev(port: number, s3Port: number) {
   return {
     base,
     work,
+    /** The last lines the dev server printed (empty with E2E_DEV_LOG, which prints them as they come). */
+    logTail(lines = 60): string {
+      try {
+        return readFileSync(log, "utf8").split("\n").slice(-lines).join("\n");
+      } catch {
+        return "";
+      }
+    },
     stop() {
       if (dev.pid) process.kill(-dev.pid, "SIGTERM");
       rmSync(work, { recursive: true, force: true });
