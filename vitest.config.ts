@@ -59,7 +59,7 @@ function workerd(name: string, include: string[], withAuxiliaryWorkers: boolean)
         miniflare: { bindings: testVars, ...(withAuxiliaryWorkers ? { workers: auxiliaryWorkers } : {}) },
       }),
     ],
-    test: { name, include, exclude: ["test/e2e/**"], globalSetup: ["./test/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+    test: { name, include, exclude: ["test/e2e/**", "test/tools/**"], globalSetup: ["./test/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
   };
 }
 
@@ -70,6 +70,8 @@ export default defineConfig({
       workerd("unit", ["src/**/*.test.ts"], false),
       // Integration: HTTP in, queues, Durable Objects, the image and media Workers, real S3 and webhook peers.
       workerd("workers", ["test/**/*.test.ts"], true),
+      // The repository's scripts (npm run deploy), in Node.
+      { test: { name: "tools", include: ["test/tools/**/*.test.ts"], environment: "node", testTimeout: 120_000 } },
       {
         // Black-box: `npm run dev` (wrangler dev) in a child process, driven over HTTP like a user.
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
