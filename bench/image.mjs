@@ -65,7 +65,7 @@ async function workerd(f) {
 }
 
 async function native(f) {
-  const escape = (s) => s.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const xmlEscape = (s) => s.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`);
   const times = [];
   for (let i = 0; i <= RUNS; i++) {
     const t = performance.now();
@@ -73,7 +73,7 @@ async function native(f) {
     const { data, info } = await sharp(f.badge).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     for (let p = 3; p < data.length; p += 4) data[p] = data[p] >> 1;
     const badge = await sharp(data, { raw: info }).png().toBuffer();
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${TEXT.width}" height="90"><text x="0" y="64" font-family="Inter, sans-serif" font-size="${TEXT.size}" fill="${TEXT.color}">${escape("Voucher code: CASCADE-2026")}</text></svg>`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${TEXT.width}" height="90"><text x="0" y="64" font-family="Inter, sans-serif" font-size="${TEXT.size}" fill="${TEXT.color}">${xmlEscape("Voucher code: CASCADE-2026")}</text></svg>`;
     await sharp(f.background)
       .composite([{ input: logo, left: 1500, top: 80 }, { input: badge, left: 100, top: 100 }, { input: Buffer.from(svg), left: TEXT.x, top: TEXT.y }])
       .png()

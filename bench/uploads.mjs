@@ -41,12 +41,18 @@ function workerdRss(pgid) {
 /** The Worker isolate behind wrangler dev's inspector: its whole heap, in bytes, on demand. */
 async function isolateMemory(inspectorPort) {
   const ws = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`);
-  await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
   let id = 0;
   const pending = new Map();
   ws.on("message", (m) => {
     const d = JSON.parse(String(m));
-    if (d.id && pending.has(d.id)) (pending.get(d.id)(d.result), pending.delete(d.id));
+    if (d.id && pending.has(d.id)) {
+      pending.get(d.id)(d.result);
+      pending.delete(d.id);
+    }
   });
   return {
     async read() {
@@ -113,7 +119,12 @@ async function start(args, port, inspectorPort, env = {}) {
     await new Promise((r) => setTimeout(r, 300));
   }
   const isolate = await isolateMemory(inspectorPort);
-  return { base, pgid: proc.pid, isolate, stop: () => (isolate.close(), process.kill(-proc.pid, "SIGTERM"), rmSync(work, { recursive: true, force: true })) };
+  const stop = () => {
+    isolate.close();
+    process.kill(-proc.pid, "SIGTERM");
+    rmSync(work, { recursive: true, force: true });
+  };
+  return { base, pgid: proc.pid, isolate, stop };
 }
 
 function multipart(fields, file) {
@@ -132,7 +143,10 @@ export async function uploadsBench() {
     console.log(
       `  ${r.what.padEnd(46)} isolate peak ${mb(r.peak.heap - r.idle.heap).padStart(9)}, retained ${mb(r.peak.retained - r.idle.heap).padStart(8)} (idle ${mb(r.idle.heap)})   process ${mb(r.peak.rss - r.idle.rss).padStart(9)} (idle ${mb(r.idle.rss)})`,
     );
-  const push = (r) => (rows.push(r), show(r));
+  const push = (r) => {
+    rows.push(r);
+    show(r);
+  };
   console.log("Upload memory above idle: the API Worker isolate (heap + buffers: peak, and retained after collection), and the whole workerd process (RSS peak):");
 
   // Baseline: the same 95 MB body read whole by request.formData().

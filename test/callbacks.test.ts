@@ -5,8 +5,6 @@ import { app } from "../src/app";
 import { auroraBody, jobEndBody, lightflowBody, taskEventBody, vccBody } from "../src/schemas/callback-bodies";
 import { apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd, type TestClient } from "./support/api";
 
-type Sink = Awaited<ReturnType<typeof newSink>>;
-
 /** The seed's shape: a first step, then an upload fed by its output; optionally a failing upload. */
 async function seedGroup(opts: { fail?: boolean; callbacks: unknown[]; notify?: string; client?: TestClient; extra?: Record<string, string> }) {
   const c = opts.client ?? (await newClient("cb"));
@@ -57,7 +55,7 @@ describe("callback formats, field by field", () => {
     expect(first).not.toBe(id);
     expect(b[0]).toEqual({ job_id: id, task_id: first, task_name: "tg-first", workflow: "conference", event: "task.started", content_id: "content-7", message: "" });
     expect(b.slice(0, 4).map((x) => [x.task_name, x.task_id, x.message])).toEqual([["tg-first", first, ""], ["tg-first", first, ""], ["tg-s3-upload", second, ""], ["tg-s3-upload", second, ""]]);
-    b.slice(0, 4).forEach((x) => taskEventBody.parse(x)); // the documented schema, strictly
+    for (const x of b.slice(0, 4)) taskEventBody.parse(x); // the documented schema, strictly
     jobEndBody.parse(b[4]);
     expect(b[4]).toEqual({
       job_id: id, task_id: id, status: "Succeeded", workflow: "conference", content_id: "content-7",

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, apiJson, file, jsonInit, newClient, newSink, putConfiguration, putStorage, s3, s3Bytes, submit, waitForEnd, type TestClient } from "./support/api";
+import { api, file, newClient, newSink, putConfiguration, putStorage, s3, s3Bytes, submit, waitForEnd, type TestClient } from "./support/api";
 import { decodePng, encodePng, solid } from "./support/png";
 import { frame, probe, rgb, video } from "./support/video";
 

@@ -1,9 +1,10 @@
 import { s3Upload } from "./s3-upload";
-import type { Adapter } from "./types";
+import type { Adapter, AdaptersOf } from "./types";
 
 /** The adapters the API Worker runs itself (light: no heavy WASM). */
-export const apiAdapters: Record<string, Adapter<any>> = {
-  [s3Upload.name]: s3Upload,
-};
+export const apiAdapters = {
+  "s3-upload": s3Upload,
+} satisfies AdaptersOf<"api">;
 
-export type AdapterTable = Record<string, Adapter<any>>;
+/** What a Worker's step runner looks adapters up in, by the name a configuration gives. */
+export type AdapterTable = Readonly<Record<string, Adapter>>;

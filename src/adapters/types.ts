@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { StorageTarget } from "../schemas/storage";
+import type { AdapterName, catalog, Runtime } from "./catalog";
 
 /** A file a step reads or writes, kept in R2. Wire names: it is part of step results. */
 export interface StepFile {
@@ -45,3 +46,11 @@ export interface Adapter<P = unknown> {
   params: z.ZodType<P>;
   run(input: StepFile, params: P, ctx: AdapterContext): Promise<AdapterOutcome>;
 }
+
+/**
+ * The adapter table of one runtime, typed against the catalog: an adapter missing from its Worker's
+ * table, or a table entry the catalog places elsewhere, is a type error, not a run-time failure.
+ */
+export type AdaptersOf<R extends Runtime> = {
+  [K in AdapterName as (typeof catalog)[K]["runtime"] extends R ? K : never]: Adapter<z.output<(typeof catalog)[K]["params"]>>;
+};

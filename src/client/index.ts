@@ -137,7 +137,9 @@ export async function verifyWebhook(request: Request | { body: string; headers: 
   if (request instanceof Request) {
     const body = await request.text();
     const headers: Record<string, string> = {};
-    request.headers.forEach((value, key) => (headers[key] = value));
+    request.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
     return new Webhook(secret).verify(body, headers);
   }
   return new Webhook(secret).verify(request.body, request.headers);

@@ -80,7 +80,8 @@ const taskMessage = (event: GroupEvent, s: StepSnapshot): string => (event.type 
 
 /** The media duration a step reported (video adapters do), in seconds. */
 function mediaDuration(s: StepSnapshot): number | null {
-  const media = (Array.isArray(s.results) ? s.results : []).find((r: any) => typeof r?.duration === "number") as { duration: number } | undefined;
+  const results: unknown[] = Array.isArray(s.results) ? s.results : [];
+  const media = results.find((r): r is { duration: number } => typeof (r as { duration?: unknown } | null)?.duration === "number");
   return media?.duration ?? null;
 }
 

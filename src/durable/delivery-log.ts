@@ -128,7 +128,7 @@ export class DeliveryLog {
    */
   claim(id: string, token: string, messageId: string, delivery: number, now: number): DeliveryClaim {
     const r = this.row(id);
-    if (!r || r.state !== "pending" || (r.token !== null && r.token !== token)) return { type: "ignored" };
+    if (r?.state !== "pending" || (r.token !== null && r.token !== token)) return { type: "ignored" };
     if (r.holder !== null) {
       const redelivered = r.holder === messageId && delivery > (r.holder_try ?? 0);
       if (!redelivered && (r.lease_until ?? 0) > now) return { type: "busy" };
@@ -155,7 +155,7 @@ export class DeliveryLog {
   /** Records the attempt of the invocation holding the delivery, then sends again, ends it, or lets the next go. */
   record(id: string, token: string, messageId: string, a: AttemptRecord, now: number): NextStep | null {
     const r = this.row(id);
-    if (!r || r.state !== "pending" || r.holder !== messageId || (r.token !== null && r.token !== token)) return null;
+    if (r?.state !== "pending" || r.holder !== messageId || (r.token !== null && r.token !== token)) return null;
     return this.applyAttempt(r, a, now);
   }
 
@@ -194,7 +194,7 @@ export class DeliveryLog {
   /** The queue gave up on a message (its consumer kept failing): the delivery is dead, never left pending. */
   deadLetter(id: string, token: string | undefined, now: number): void {
     const r = this.row(id);
-    if (!r || r.state !== "pending" || (token !== undefined && r.token !== null && r.token !== token)) return;
+    if (r?.state !== "pending" || (token !== undefined && r.token !== null && r.token !== token)) return;
     this.finish(r, "dead", now);
   }
 

@@ -250,7 +250,7 @@ export class TaskGroup extends DurableObject<Env> {
           "INSERT INTO info (id, client, kind, status, spec, created_at) VALUES (?, ?, ?, 'Queued', ?, ?)",
           spec.id, spec.client, spec.kind, json(spec), new Date().toISOString(),
         );
-        spec.steps.forEach((s, i) => this.sql.run("INSERT INTO steps (idx, name, state, segs) VALUES (?, ?, 'queued', ?)", i, s.name, segmentsOf(s.chain).length));
+        for (const [i, s] of spec.steps.entries()) this.sql.run("INSERT INTO steps (idx, name, state, segs) VALUES (?, ?, 'queued', ?)", i, s.name, segmentsOf(s.chain).length);
         this.step({ type: "start" }, Date.now());
       });
       this.armAlarm();

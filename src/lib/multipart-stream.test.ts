@@ -13,7 +13,10 @@ function body(parts: { name: string; filename?: string; data: Uint8Array }[]): U
   chunks.push(enc.encode(`--${BOUNDARY}--\r\n`));
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
-  for (const c of chunks) (out.set(c, at), (at += c.length));
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
 
@@ -23,7 +26,8 @@ function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
   return new ReadableStream({
     pull(controller) {
       if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += size)));
+      controller.enqueue(bytes.slice(at, at + size));
+      at += size;
     },
   });
 }

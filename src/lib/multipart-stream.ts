@@ -24,6 +24,7 @@ export interface FormPart {
 const MAX_HEADER_BYTES = 8 * 1024;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const HEADERS_END = enc.encode("\r\n\r\n");
 
 export function boundaryOf(contentType: string): string | null {
   const m = /;\s*boundary=(?:"([^"]{1,70})"|([^;\s]{1,70}))/i.exec(contentType);
@@ -97,10 +98,11 @@ export async function* formParts(body: ReadableStream<Uint8Array>, boundary: str
       await need(2);
       if (buf[0] === 45 && buf[1] === 45) return; // "--": the closing delimiter
       // Headers end at the first blank line.
-      let end: number;
-      while ((end = indexOf(buf, enc.encode("\r\n\r\n"))) === -1) {
+      let end = indexOf(buf, HEADERS_END);
+      while (end === -1) {
         if (buf.length > MAX_HEADER_BYTES) throw new MultipartError("a part's headers are too large");
         if (!(await more())) throw new MultipartError("the body ended in a part's headers");
+        end = indexOf(buf, HEADERS_END);
       }
       const part = partHeaders(dec.decode(buf.subarray(0, end)));
       buf = buf.subarray(end + 4);

@@ -6,7 +6,7 @@ export const TUS_CONTENT_TYPE = "application/offset+octet-stream";
 /** `Upload-Metadata: filename d29ybGQuanBn,is_confidential` → { filename: "world.jpg", is_confidential: "" }; null when malformed. */
 export function parseUploadMetadata(header: string | undefined): Record<string, string> | null {
   const out: Record<string, string> = {};
-  if (!header || !header.trim()) return out;
+  if (!header?.trim()) return out;
   for (const pair of header.split(",")) {
     const [key, value, extra] = pair.trim().split(" ");
     if (!key || extra !== undefined || !/^[\x21-\x7e]+$/.test(key) || key in out) return null;

@@ -16,8 +16,8 @@ describe("parseRetryAfter", () => {
 });
 
 describe("signatureHeaders", () => {
-  const current = "whsec_" + btoa("c".repeat(24));
-  const previous = "whsec_" + btoa("p".repeat(24));
+  const current = `whsec_${btoa("c".repeat(24))}`;
+  const previous = `whsec_${btoa("p".repeat(24))}`;
   it("signs so the standard verifier accepts it", () => {
     const body = '{"status":"Succeeded"}';
     const headers = signatureHeaders({ current }, "msg_1", body);
@@ -30,6 +30,6 @@ describe("signatureHeaders", () => {
     expect(headers["webhook-signature"]!.split(" ")).toHaveLength(2);
     expect(new Webhook(current).verify(body, headers)).toEqual({});
     expect(new Webhook(previous).verify(body, headers)).toEqual({});
-    expect(() => new Webhook("whsec_" + btoa("x".repeat(24))).verify(body, headers)).toThrow();
+    expect(() => new Webhook(`whsec_${btoa("x".repeat(24))}`).verify(body, headers)).toThrow();
   });
 });

@@ -17,7 +17,7 @@ const unreachableDelay = (attempts: number) => Math.min(300, 2 ** Math.max(1, at
 export async function consumeSteps(batch: MessageBatch<StepMessage>, env: RunEnv, engine: Engine, adapters: AdapterTable, targets?: TargetOpener): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
-    let claim;
+    let claim: Awaited<ReturnType<Engine["claim"]>>;
     try {
       fault("rpc:claim", body.client);
       claim = await engine.claim(body, { messageId: msg.id, delivery: msg.attempts });

@@ -37,11 +37,12 @@ assets.openapi(
     const client = c.get("client");
     const key = r2Keys.asset(client, name);
     let contentType = mediaType(c.req.raw) || "application/octet-stream";
-    let stored;
+    let stored: Awaited<ReturnType<typeof storeRawBody>>;
     if (contentType === "multipart/form-data") {
-      stored = await storeFormFile(c.req.raw, c.env, key);
-      if (!stored) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
-      contentType = stored.contentType;
+      const part = await storeFormFile(c.req.raw, c.env, key);
+      if (!part) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
+      contentType = part.contentType;
+      stored = part;
     } else {
       stored = await storeRawBody(c.req.raw, c.env, key, contentType);
     }

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "../lib/errors";
 import { clientStore } from "../lib/stubs";
 import { errorResponses, resourceName } from "../schemas/common";
-import { chainOf, configurationInput, configurationView, validateChain, type ConfigurationInput } from "../schemas/configuration";
+import { chainOf, configurationInput, configurationView, validateChain, } from "../schemas/configuration";
 import { router } from "./app-env";
 
 export const configurations = router();

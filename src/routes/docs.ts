@@ -1,13 +1,20 @@
 
-type Doc = { paths?: Record<string, Record<string, any>>; webhooks?: Record<string, Record<string, any>>; info: { title: string; version: string; description?: string } };
+/** The parts of an OpenAPI operation the reader shows. */
+interface Operation {
+  description?: string;
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses?: Record<string, { description?: string }>;
+}
+type Doc = { paths?: Record<string, Record<string, Operation>>; webhooks?: Record<string, Record<string, Operation>>; info: { title: string; version: string; description?: string } };
 
 const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-const schemaOf = (op: any) => op?.requestBody?.content?.["application/json"]?.schema ?? op?.requestBody?.content?.["multipart/form-data"]?.schema;
+const schemaOf = (op: Operation) => op?.requestBody?.content?.["application/json"]?.schema ?? op?.requestBody?.content?.["multipart/form-data"]?.schema;
 
-function operation(method: string, path: string, op: any): string {
-  const params = (op.parameters ?? []).map((p: any) => `<code>${esc(p.name)}</code> (${esc(p.in)})`).join(", ");
+function operation(method: string, path: string, op: Operation): string {
+  const params = (op.parameters ?? []).map((p) => `<code>${esc(p.name)}</code> (${esc(p.in)})`).join(", ");
   const body = schemaOf(op);
-  const responses = Object.entries(op.responses ?? {}).map(([code, r]: [string, any]) => `<li><b>${esc(code)}</b> ${esc(r.description)}</li>`).join("");
+  const responses = Object.entries(op.responses ?? {}).map(([code, r]) => `<li><b>${esc(code)}</b> ${esc(r.description)}</li>`).join("");
   return `<section id="${esc(method + path)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
     ${op.description ? `<p>${esc(op.description)}</p>` : ""}${params ? `<p>Parameters: ${params}</p>` : ""}
     ${body ? `<details><summary>Request body</summary><pre>${esc(JSON.stringify(body, null, 2))}</pre></details>` : ""}
@@ -34,6 +41,6 @@ export const DOC_CONFIG = {
   info: {
     title: "Cascade",
     version: "0.1.0",
-    description: "Media task engine at the edge. The contract: API.md. This document is generated from the zod schemas the routes validate with.",
+    description: "Media task engine at the edge. This document is generated from the zod schemas the routes validate with; docs/api.md in the repository explains each route in words.",
   },
 };

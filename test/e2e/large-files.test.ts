@@ -101,7 +101,7 @@ describe("large files through wrangler dev", () => {
     let first: tus.Upload | undefined;
     await phase("the first, interrupted upload", 90_000, new Promise<void>((resolve, reject) => {
       let stopped = false;
-      const upload = (first = new tus.Upload(file, {
+      const upload = new tus.Upload(file, {
         ...options,
         onProgress: (sent) => {
           url = upload.url ?? url;
@@ -112,7 +112,8 @@ describe("large files through wrangler dev", () => {
         },
         onError: reject,
         onSuccess: () => reject(new Error("the upload finished before it could be interrupted")),
-      }));
+      });
+      first = upload;
       upload.start();
     }), () => void first?.abort());
     const head = await phase("HEAD after the interruption", 30_000, fetch(url, { method: "HEAD", headers: { ...auth, "tus-resumable": "1.0.0" } }));

@@ -46,7 +46,7 @@ async function run(body: unknown, timeoutMs = 90_000): Promise<any> {
 
 describe("the media queue under wrangler dev", () => {
   it("retries a failing media step with delayed messages, then still runs the next video taskgroup", async () => {
-    const sink = await (await fetch(`${receiver.url}/sinks`, { method: "POST", body: JSON.stringify({ secret: "whsec_" + btoa("x".repeat(24)), script: [{ status: 503 }, { status: 503 }, { status: 503 }] }) })).json() as { id: string };
+    const sink = await (await fetch(`${receiver.url}/sinks`, { method: "POST", body: JSON.stringify({ secret: `whsec_${btoa("x".repeat(24))}`, script: [{ status: 503 }, { status: 503 }, { status: 503 }] }) })).json() as { id: string };
     const failed = await run({ configuration_names: ["overlay"], overlay_url: `${receiver.url}/sinks/${sink.id}` });
     expect(failed.status).toBe("Failed");
     // Three runs: the two retries were new messages, delayed 5 s and 10 s, consumed by the media Worker.

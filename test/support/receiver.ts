@@ -185,7 +185,9 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
     send(answer.status, { ok: answer.status < 300 }, answer.headers);
   });
-  server.on("close", () => hanging.forEach((r) => r.destroy()));
+  server.on("close", () => {
+    for (const r of hanging) r.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return { server, port, url: `http://127.0.0.1:${port}` };
