@@ -59,7 +59,14 @@ function workerd(name: string, include: string[], withAuxiliaryWorkers: boolean)
         miniflare: { bindings: testVars, ...(withAuxiliaryWorkers ? { workers: auxiliaryWorkers } : {}) },
       }),
     ],
-    test: { name, include, exclude: ["test/e2e/**", "test/tools/**"], globalSetup: ["./test/global-setup.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+    test: {
+      name,
+      include,
+      exclude: ["test/e2e/**", "test/tools/**"],
+      globalSetup: ["./test/global-setup.ts"],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
   };
 }
 
@@ -74,7 +81,13 @@ export default defineConfig({
       { test: { name: "tools", include: ["test/tools/**/*.test.ts"], environment: "node", testTimeout: 120_000 } },
       {
         // Black-box: `npm run dev` (wrangler dev) in a child process, driven over HTTP like a user.
-        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -11,20 +11,41 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function fixtures() {
-  const W = 1920, H = 1080;
+  const W = 1920,
+    H = 1080;
   // A photo-like background (smooth gradients plus noise), so PNG coding does real work.
   const raw = Buffer.alloc(W * H * 3);
-  for (let y = 0, i = 0; y < H; y++) for (let x = 0; x < W; x++, i += 3) {
-    const n = (x * 7 + y * 13) % 17;
-    raw[i] = (x * 255) / W + n; raw[i + 1] = (y * 255) / H + n; raw[i + 2] = ((x + y) * 127) / (W + H) + n;
-  }
-  const background = await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
-  const logo = await sharp({ create: { width: 800, height: 800, channels: 4, background: { r: 230, g: 40, b: 40, alpha: 0.9 } } }).png().toBuffer();
-  const badge = await sharp({ create: { width: 300, height: 200, channels: 4, background: { r: 20, g: 200, b: 60, alpha: 1 } } }).png().toBuffer();
+  for (let y = 0, i = 0; y < H; y++)
+    for (let x = 0; x < W; x++, i += 3) {
+      const n = (x * 7 + y * 13) % 17;
+      raw[i] = (x * 255) / W + n;
+      raw[i + 1] = (y * 255) / H + n;
+      raw[i + 2] = ((x + y) * 127) / (W + H) + n;
+    }
+  const background = await sharp(raw, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
+  const logo = await sharp({
+    create: { width: 800, height: 800, channels: 4, background: { r: 230, g: 40, b: 40, alpha: 0.9 } },
+  })
+    .png()
+    .toBuffer();
+  const badge = await sharp({
+    create: { width: 300, height: 200, channels: 4, background: { r: 20, g: 200, b: 60, alpha: 1 } },
+  })
+    .png()
+    .toBuffer();
   return { background, logo, badge };
 }
 
-const TEXT = { text: "Voucher code: {{additional_context.voucher_code}}", x: 100, y: 900, size: 64, color: "#ffffff", width: 1400 };
+const TEXT = {
+  text: "Voucher code: {{additional_context.voucher_code}}",
+  x: 100,
+  y: 900,
+  size: 64,
+  color: "#ffffff",
+  width: 1400,
+};
 const PARAMS = {
   layers: [
     { type: "image", file_name: "logo.png", x: 1500, y: 80, width: 300, height: 300 },
@@ -35,11 +56,18 @@ const PARAMS = {
 };
 
 async function workerd(f) {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "bench/wrangler.toml", "--outdir", resolve(".wrangler/bench-build")], { stdio: "ignore" });
+  execFileSync(
+    "npx",
+    ["wrangler", "deploy", "--dry-run", "-c", "bench/wrangler.toml", "--outdir", resolve(".wrangler/bench-build")],
+    { stdio: "ignore" },
+  );
   const mf = new Miniflare({
     modules: true,
     scriptPath: resolve(".wrangler/bench-build/image-worker.js"),
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }, { type: "Data", include: ["**/*.ttf"] }],
+    modulesRules: [
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+      { type: "Data", include: ["**/*.ttf"] },
+    ],
     compatibilityDate: "2026-04-20",
   });
   const times = [];
@@ -55,7 +83,10 @@ async function workerd(f) {
       const res = await mf.dispatchFetch("http://bench/", { method: "POST", body: form });
       const body = await res.text();
       if (!res.ok) throw new Error(`bench worker answered ${res.status}: ${body.slice(0, 500)}`);
-      if (i > 0) { times.push(performance.now() - t); phases.push(JSON.parse(res.headers.get("x-timings"))); }
+      if (i > 0) {
+        times.push(performance.now() - t);
+        phases.push(JSON.parse(res.headers.get("x-timings")));
+      }
     }
   } finally {
     await mf.dispose();
@@ -75,7 +106,11 @@ async function native(f) {
     const badge = await sharp(data, { raw: info }).png().toBuffer();
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${TEXT.width}" height="90"><text x="0" y="64" font-family="Inter, sans-serif" font-size="${TEXT.size}" fill="${TEXT.color}">${xmlEscape("Voucher code: CASCADE-2026")}</text></svg>`;
     await sharp(f.background)
-      .composite([{ input: logo, left: 1500, top: 80 }, { input: badge, left: 100, top: 100 }, { input: Buffer.from(svg), left: TEXT.x, top: TEXT.y }])
+      .composite([
+        { input: logo, left: 1500, top: 80 },
+        { input: badge, left: 100, top: 100 },
+        { input: Buffer.from(svg), left: TEXT.x, top: TEXT.y },
+      ])
       .png()
       .toBuffer();
     if (i > 0) times.push(performance.now() - t);
@@ -88,10 +123,19 @@ export async function imageBench() {
   sharp.concurrency(1);
   const ours = await workerd(f);
   const theirs = await native(f);
-  console.log(`\nimage-compositor: 1920×1080 + 2 image layers (resize, 50 % opacity) + 1 text layer, ${RUNS} runs each`);
-  console.log(`  workerd (Cascade adapter):  median ${ours.median.toFixed(0)} ms inside the Worker (${ours.roundTrip.toFixed(0)} ms with moving ~${(f.background.length / 1e6).toFixed(1)} MB in and out of workerd)`);
+  console.log(
+    `\nimage-compositor: 1920×1080 + 2 image layers (resize, 50 % opacity) + 1 text layer, ${RUNS} runs each`,
+  );
+  console.log(
+    `  workerd (Cascade adapter):  median ${ours.median.toFixed(0)} ms inside the Worker (${ours.roundTrip.toFixed(0)} ms with moving ~${(f.background.length / 1e6).toFixed(1)} MB in and out of workerd)`,
+  );
   console.log(`  sharp/libvips (baseline):   median ${theirs.median.toFixed(0)} ms (one thread)`);
   console.log(`  ratio: ${(ours.median / theirs.median).toFixed(2)}× sharp (goal ≤ 2×)`);
-  console.log(`  where the time goes in workerd (median ms): ${Object.entries(ours.phase).filter(([k]) => k !== "total").map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  console.log(
+    `  where the time goes in workerd (median ms): ${Object.entries(ours.phase)
+      .filter(([k]) => k !== "total")
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
   return { ours: ours.median, baseline: theirs.median };
 }

@@ -1,10 +1,17 @@
 import type { AdapterContext, StepFile } from "../src/adapters/types";
 
 /** An AdapterContext over files posted to a bench Worker, kept in memory, so only the adapter is timed. */
-export async function memoryContext(form: FormData): Promise<{ ctx: AdapterContext; file: (name: string) => StepFile; files: Map<string, ArrayBuffer> }> {
+export async function memoryContext(
+  form: FormData,
+): Promise<{ ctx: AdapterContext; file: (name: string) => StepFile; files: Map<string, ArrayBuffer> }> {
   const files = new Map<string, ArrayBuffer>();
   for (const [name, value] of form) if (value instanceof File) files.set(name, await value.arrayBuffer());
-  const file = (name: string): StepFile => ({ key: name, file_name: name, content_type: "application/octet-stream", size: files.get(name)!.byteLength });
+  const file = (name: string): StepFile => ({
+    key: name,
+    file_name: name,
+    content_type: "application/octet-stream",
+    size: files.get(name)!.byteLength,
+  });
   const ctx: AdapterContext = {
     client: "bench",
     taskgroupId: "bench",

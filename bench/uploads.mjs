@@ -35,7 +35,10 @@ const auth = { authorization: `Bearer ${DEMO_KEY}` };
 /** Resident memory of every workerd process under `pgid`, in bytes. */
 function workerdRss(pgid) {
   const out = execSync(`ps -o rss=,comm= -g ${pgid} || true`).toString();
-  return out.split("\n").filter((l) => /workerd/.test(l)).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]) * 1024, 0);
+  return out
+    .split("\n")
+    .filter((l) => /workerd/.test(l))
+    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]) * 1024, 0);
 }
 
 /** The Worker isolate behind wrangler dev's inspector: its whole heap, in bytes, on demand. */
@@ -109,7 +112,11 @@ async function idle(server) {
 
 async function start(args, port, inspectorPort, env = {}) {
   const work = mkdtempSync(join(tmpdir(), "cascade-bench-"));
-  const proc = spawn(args[0], [...args.slice(1), "--persist-to", join(work, "state"), "--inspector-port", String(inspectorPort)], { env: { ...process.env, ...env }, stdio: "ignore", detached: true });
+  const proc = spawn(
+    args[0],
+    [...args.slice(1), "--persist-to", join(work, "state"), "--inspector-port", String(inspectorPort)],
+    { env: { ...process.env, ...env }, stdio: "ignore", detached: true },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (const until = Date.now() + 120_000; ; ) {
     try {
@@ -129,10 +136,16 @@ async function start(args, port, inspectorPort, env = {}) {
 
 function multipart(fields, file) {
   const boundary = "----cascade-bench";
-  const head = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join("") +
+  const head =
+    Object.entries(fields)
+      .map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`)
+      .join("") +
     `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
   const tail = `\r\n--${boundary}--\r\n`;
-  return { body: Buffer.concat([Buffer.from(head), pattern(0, file.size), Buffer.from(tail)]), type: `multipart/form-data; boundary=${boundary}` };
+  return {
+    body: Buffer.concat([Buffer.from(head), pattern(0, file.size), Buffer.from(tail)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
 }
 
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
@@ -147,10 +160,27 @@ export async function uploadsBench() {
     rows.push(r);
     show(r);
   };
-  console.log("Upload memory above idle: the API Worker isolate (heap + buffers: peak, and retained after collection), and the whole workerd process (RSS peak):");
+  console.log(
+    "Upload memory above idle: the API Worker isolate (heap + buffers: peak, and retained after collection), and the whole workerd process (RSS peak):",
+  );
 
   // Baseline: the same 95 MB body read whole by request.formData().
-  const baseline = await start(["npx", "wrangler", "dev", "-c", "bench/formdata.wrangler.toml", "--ip", "127.0.0.1", "--port", "8791", "--show-interactive-dev-session=false"], 8791, 9241);
+  const baseline = await start(
+    [
+      "npx",
+      "wrangler",
+      "dev",
+      "-c",
+      "bench/formdata.wrangler.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      "8791",
+      "--show-interactive-dev-session=false",
+    ],
+    8791,
+    9241,
+  );
   try {
     const base0 = await idle(baseline);
     const { body, type } = multipart({ configuration_names: '["up"]' }, { name: "up_data", size: 95 * MB });
@@ -166,28 +196,76 @@ export async function uploadsBench() {
   // The API Worker alone (uploads, imports and the s3-upload step all run there), so the inspector
   // is attached to its isolate, and a local S3 for the step.
   const s3dir = mkdtempSync(join(tmpdir(), "cascade-bench-s3-"));
-  const s3 = new S3rver({ address: "127.0.0.1", port: 4590, silent: true, directory: s3dir, configureBuckets: [{ name: "demo" }] });
+  const s3 = new S3rver({
+    address: "127.0.0.1",
+    port: 4590,
+    silent: true,
+    directory: s3dir,
+    configureBuckets: [{ name: "demo" }],
+  });
   await s3.run();
-  const dev = await start(["npx", "wrangler", "dev", "-c", "wrangler.toml", "--ip", "127.0.0.1", "--port", "8790", "--show-interactive-dev-session=false"], 8790, 9240);
+  const dev = await start(
+    [
+      "npx",
+      "wrangler",
+      "dev",
+      "-c",
+      "wrangler.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      "8790",
+      "--show-interactive-dev-session=false",
+    ],
+    8790,
+    9240,
+  );
   try {
-    const api = (path, init = {}) => fetch(`${dev.base}${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
+    const api = (path, init = {}) =>
+      fetch(`${dev.base}${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
     const ok = async (res, what) => {
       if (res.status >= 300) throw new Error(`${what}: ${res.status} ${await res.text()}`);
       return res;
     };
-    await ok(await api("/api/storage", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "bench", type: "s3", region: "us-east-1", endpoint: "http://127.0.0.1:4590", bucket: "demo", access_key_id: "S3RVER", secret_access_key: "S3RVER" }) }), "storage");
-    await ok(await api("/api/configurations/up", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ adapter: "s3-upload", params: { storage: "bench" } }) }), "configuration");
+    await ok(
+      await api("/api/storage", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "bench",
+          type: "s3",
+          region: "us-east-1",
+          endpoint: "http://127.0.0.1:4590",
+          bucket: "demo",
+          access_key_id: "S3RVER",
+          secret_access_key: "S3RVER",
+        }),
+      }),
+      "storage",
+    );
+    await ok(
+      await api("/api/configurations/up", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ adapter: "s3-upload", params: { storage: "bench" } }),
+      }),
+      "configuration",
+    );
     const rest = await idle(dev);
 
     const { body, type } = multipart({ configuration_names: '["up"]' }, { name: "up_data", size: 95 * MB });
     // Three in a row: one request is over in a few seconds, and V8 may not collect within it.
     const submitThree = async () => {
-      for (let i = 0; i < 3; i++) await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": type }, body }), "submit");
+      for (let i = 0; i < 3; i++)
+        await ok(await api("/api/taskgroup/", { method: "POST", headers: { "content-type": type }, body }), "submit");
     };
     push({ what: "95 MB multipart submission (3 in a row)", idle: rest, peak: await peakDuring(dev, submitThree) });
 
     const GB = 1024 * MB;
-    const created = await ok(await api("/api/uploads", { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(GB) } }), "tus create");
+    const created = await ok(
+      await api("/api/uploads", { method: "POST", headers: { "tus-resumable": "1.0.0", "upload-length": String(GB) } }),
+      "tus create",
+    );
     const location = new URL(created.headers.get("location")).pathname;
     push({
       what: "1 GB tus upload, 50 MB PATCHes",
@@ -195,11 +273,21 @@ export async function uploadsBench() {
       peak: await peakDuring(dev, async () => {
         for (let at = 0; at < GB; at += 50 * MB) {
           const chunk = pattern(at, Math.min(50 * MB, GB - at));
-          await ok(await api(location, { method: "PATCH", headers: { "tus-resumable": "1.0.0", "content-type": "application/offset+octet-stream", "upload-offset": String(at) }, body: chunk }), `PATCH at ${at}`);
+          await ok(
+            await api(location, {
+              method: "PATCH",
+              headers: {
+                "tus-resumable": "1.0.0",
+                "content-type": "application/offset+octet-stream",
+                "upload-offset": String(at),
+              },
+              body: chunk,
+            }),
+            `PATCH at ${at}`,
+          );
         }
       }),
     });
-
   } finally {
     dev.stop();
     await s3.close();
@@ -207,5 +295,6 @@ export async function uploadsBench() {
   }
 
   const base = rows[0].peak.heap - rows[0].idle.heap;
-  for (const r of rows.slice(1)) console.log(`  ${r.what}: isolate ${((r.peak.heap - r.idle.heap) / base).toFixed(2)}× the formData() baseline`);
+  for (const r of rows.slice(1))
+    console.log(`  ${r.what}: isolate ${((r.peak.heap - r.idle.heap) / base).toFixed(2)}× the formData() baseline`);
 }

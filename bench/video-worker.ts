@@ -11,7 +11,22 @@ export default {
     try {
       if (req.method === "GET") {
         const params = videoOverlay.params.parse(JSON.parse(new URL(req.url).searchParams.get("params")!));
-        return Response.json(["-i", "in.mp4", "-i", "overlay.img", "-filter_complex", overlayFilter(params), "-map", "[v]", "-map", "0:a?", ...H264, "-c:a", "copy", ...MP4]);
+        return Response.json([
+          "-i",
+          "in.mp4",
+          "-i",
+          "overlay.img",
+          "-filter_complex",
+          overlayFilter(params),
+          "-map",
+          "[v]",
+          "-map",
+          "0:a?",
+          ...H264,
+          "-c:a",
+          "copy",
+          ...MP4,
+        ]);
       }
       const form = await req.formData();
       const { ctx, file, files } = await memoryContext(form);
@@ -20,7 +35,11 @@ export default {
       const outcome = await videoOverlay.run(file("clip.mp4"), params, ctx);
       const ms = performance.now() - started;
       return new Response(files.get(outcome.output!.key)!, {
-        headers: { "x-ms": String(Math.round(ms)), "x-heap-mb": String(outcome.result.ffmpeg_heap_mb), "x-ffmpeg-ms": String(outcome.result.ffmpeg_ms) },
+        headers: {
+          "x-ms": String(Math.round(ms)),
+          "x-heap-mb": String(outcome.result.ffmpeg_heap_mb),
+          "x-ffmpeg-ms": String(outcome.result.ffmpeg_ms),
+        },
       });
     } catch (err) {
       return new Response(String((err as Error)?.stack ?? err), { status: 500 });

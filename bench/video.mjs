@@ -20,8 +20,27 @@ function nativeFfmpeg() {
 
 async function clip(dir, seconds = 5, size = "1280x720") {
   const path = join(dir, `clip-${seconds}-${size}.mp4`);
-  const args = ["-f", "lavfi", "-i", `testsrc2=size=${size}:rate=25:duration=${seconds}`, "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-y", path];
+  const args = [
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=${size}:rate=25:duration=${seconds}`,
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-shortest",
+    "-y",
+    path,
+  ];
   if (nativeFfmpeg()) execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", ...args]);
   else {
     const { ffmpegNodeFile } = await import("./ffmpeg-node-file.mjs");
@@ -31,7 +50,19 @@ async function clip(dir, seconds = 5, size = "1280x720") {
 }
 
 function startWorker() {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "-c", "bench/video.wrangler.toml", "--outdir", resolve(".wrangler/bench-video-build")], { stdio: "ignore" });
+  execFileSync(
+    "npx",
+    [
+      "wrangler",
+      "deploy",
+      "--dry-run",
+      "-c",
+      "bench/video.wrangler.toml",
+      "--outdir",
+      resolve(".wrangler/bench-video-build"),
+    ],
+    { stdio: "ignore" },
+  );
   return new Miniflare({
     modules: true,
     scriptPath: resolve(".wrangler/bench-video-build/video-worker.js"),
@@ -40,7 +71,10 @@ function startWorker() {
   });
 }
 
-const logoPng = () => sharp({ create: { width: 240, height: 120, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.8 } } }).png().toBuffer();
+const logoPng = () =>
+  sharp({ create: { width: 240, height: 120, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.8 } } })
+    .png()
+    .toBuffer();
 
 async function overlayInWorkerd(mf, video, logo) {
   const form = new FormData();
@@ -50,7 +84,11 @@ async function overlayInWorkerd(mf, video, logo) {
   const res = await mf.dispatchFetch("http://bench/", { method: "POST", body: form });
   const body = await res.text();
   if (!res.ok) throw new Error(`bench worker answered ${res.status}: ${body.slice(0, 400)}`);
-  return { ms: Number(res.headers.get("x-ms")), heapMb: Number(res.headers.get("x-heap-mb")), ffmpegMs: Number(res.headers.get("x-ffmpeg-ms")) };
+  return {
+    ms: Number(res.headers.get("x-ms")),
+    heapMb: Number(res.headers.get("x-heap-mb")),
+    ffmpegMs: Number(res.headers.get("x-ffmpeg-ms")),
+  };
 }
 
 /** `npm run bench limits`: time and ffmpeg heap of the overlay by frame size and duration (the README's limits). */
@@ -60,10 +98,18 @@ export async function videoLimits() {
   try {
     const logo = await logoPng();
     console.log("\nvideo-overlay limits, 25 fps H.264 + AAC inputs, in workerd:");
-    for (const [size, seconds] of [["640x360", 5], ["640x360", 30], ["1280x720", 5], ["1280x720", 15], ["1920x1080", 5]]) {
+    for (const [size, seconds] of [
+      ["640x360", 5],
+      ["640x360", 30],
+      ["1280x720", 5],
+      ["1280x720", 15],
+      ["1920x1080", 5],
+    ]) {
       const video = await clip(dir, seconds, size);
       const r = await overlayInWorkerd(mf, video, logo);
-      console.log(`  ${size.padStart(9)} ${String(seconds).padStart(3)} s, ${(video.length / 1e6).toFixed(1).padStart(5)} MB in: ${r.ms} ms, ffmpeg heap ${r.heapMb} MB`);
+      console.log(
+        `  ${size.padStart(9)} ${String(seconds).padStart(3)} s, ${(video.length / 1e6).toFixed(1).padStart(5)} MB in: ${r.ms} ms, ffmpeg heap ${r.heapMb} MB`,
+      );
     }
   } finally {
     await mf.dispose();
@@ -85,7 +131,9 @@ export async function videoBench() {
     let heap = 0;
     let ffmpegMs = 0;
     try {
-      args = await (await mf.dispatchFetch(`http://bench/args?params=${encodeURIComponent(JSON.stringify(PARAMS))}`)).json();
+      args = await (
+        await mf.dispatchFetch(`http://bench/args?params=${encodeURIComponent(JSON.stringify(PARAMS))}`)
+      ).json();
       for (let i = 0; i <= RUNS; i++) {
         const r = await overlayInWorkerd(mf, video, logo);
         if (i > 0) ours.push(r.ms);
@@ -96,8 +144,12 @@ export async function videoBench() {
       await mf.dispose();
     }
     console.log(`\nvideo-overlay: 5 s 1280×720 H.264 + AAC clip, PNG logo at 90 % opacity, ${RUNS} runs each`);
-    console.log(`  workerd (ffmpeg.wasm, Cascade adapter): median ${median(ours)} ms (includes probing input and output), ffmpeg heap ${heap} MB`);
-    console.log(`  where the time goes (last run): the overlay + encode run ${ffmpegMs} ms; reading, probing and writing the rest`);
+    console.log(
+      `  workerd (ffmpeg.wasm, Cascade adapter): median ${median(ours)} ms (includes probing input and output), ffmpeg heap ${heap} MB`,
+    );
+    console.log(
+      `  where the time goes (last run): the overlay + encode run ${ffmpegMs} ms; reading, probing and writing the rest`,
+    );
     const version = nativeFfmpeg();
     if (!version) {
       console.log("  native ffmpeg: not installed (apt-get install ffmpeg) — baseline skipped");
@@ -106,10 +158,29 @@ export async function videoBench() {
     const native = [];
     for (let i = 0; i <= RUNS; i++) {
       const t = performance.now();
-      execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-filter_threads", "1", "-filter_complex_threads", "1", ...args, "-threads", "1", "-y", "out.mp4"], { cwd: dir });
+      execFileSync(
+        "ffmpeg",
+        [
+          "-hide_banner",
+          "-loglevel",
+          "error",
+          "-filter_threads",
+          "1",
+          "-filter_complex_threads",
+          "1",
+          ...args,
+          "-threads",
+          "1",
+          "-y",
+          "out.mp4",
+        ],
+        { cwd: dir },
+      );
       if (i > 0) native.push(performance.now() - t);
     }
-    console.log(`  native ${version.replace(/ Copyright.*/, "")} (same arguments, one thread): median ${median(native).toFixed(0)} ms`);
+    console.log(
+      `  native ${version.replace(/ Copyright.*/, "")} (same arguments, one thread): median ${median(native).toFixed(0)} ms`,
+    );
     console.log(`  ratio: ${(median(ours) / median(native)).toFixed(2)}× native (goal ≤ 3×)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -43,20 +43,30 @@ export function mismatches(configs) {
   const consumed = new Map();
   for (const { path, config } of configs) for (const c of config.queues?.consumers ?? []) consumed.set(c.queue, path);
   for (const { path, config } of configs) {
-    for (const p of config.queues?.producers ?? []) if (!consumed.has(p.queue)) problems.push(`${path}: queue ${p.queue} is sent to but no Worker consumes it`);
+    for (const p of config.queues?.producers ?? [])
+      if (!consumed.has(p.queue)) problems.push(`${path}: queue ${p.queue} is sent to but no Worker consumes it`);
     for (const c of config.queues?.consumers ?? []) {
-      if (c.dead_letter_queue && !consumed.has(c.dead_letter_queue)) problems.push(`${path}: dead-letter queue ${c.dead_letter_queue} has no consumer`);
+      if (c.dead_letter_queue && !consumed.has(c.dead_letter_queue))
+        problems.push(`${path}: dead-letter queue ${c.dead_letter_queue} has no consumer`);
     }
-    for (const s of config.services ?? []) if (s.service !== api.config.name) problems.push(`${path}: service binding ${s.binding} names ${s.service}, not the API Worker ${api.config.name}`);
+    for (const s of config.services ?? [])
+      if (s.service !== api.config.name)
+        problems.push(
+          `${path}: service binding ${s.binding} names ${s.service}, not the API Worker ${api.config.name}`,
+        );
   }
-  const buckets = new Set(configs.flatMap(({ config }) => (config.r2_buckets ?? []).map((b) => `${b.binding}=${b.bucket_name}`)));
+  const buckets = new Set(
+    configs.flatMap(({ config }) => (config.r2_buckets ?? []).map((b) => `${b.binding}=${b.bucket_name}`)),
+  );
   if (buckets.size > 1) problems.push(`the Workers disagree on their R2 bucket: ${[...buckets].join(", ")}`);
   for (const { path, config } of configs.slice(1)) {
     for (const [key, value] of Object.entries(config.vars ?? {})) {
       const apiValue = api.config.vars?.[key];
-      if (apiValue !== undefined && apiValue !== value) problems.push(`${path}: ${key} is ${value}, the API Worker's is ${apiValue}`);
+      if (apiValue !== undefined && apiValue !== value)
+        problems.push(`${path}: ${key} is ${value}, the API Worker's is ${apiValue}`);
     }
-    if (config.compatibility_date !== api.config.compatibility_date) problems.push(`${path}: compatibility_date ${config.compatibility_date} differs from the API Worker's`);
+    if (config.compatibility_date !== api.config.compatibility_date)
+      problems.push(`${path}: compatibility_date ${config.compatibility_date} differs from the API Worker's`);
   }
   return problems;
 }

@@ -18,7 +18,11 @@ const dryRun = process.argv.includes("--dry-run");
 const wrangler = (process.env.WRANGLER ?? "npx wrangler").split(" ");
 
 function run(args, { quiet = false, input } = {}) {
-  const r = spawnSync(wrangler[0], [...wrangler.slice(1), ...args], { encoding: "utf8", input, stdio: [input === undefined ? "inherit" : "pipe", "pipe", "pipe"] });
+  const r = spawnSync(wrangler[0], [...wrangler.slice(1), ...args], {
+    encoding: "utf8",
+    input,
+    stdio: [input === undefined ? "inherit" : "pipe", "pipe", "pipe"],
+  });
   if (!quiet && r.status !== 0) process.stderr.write(r.stdout + r.stderr);
   return { ok: r.status === 0, out: r.stdout ?? "" };
 }
@@ -44,24 +48,30 @@ const out = mkdtempSync(join(tmpdir(), "cascade-deploy-"));
 let tooBig = false;
 for (const { path, config } of configs) {
   const dir = join(out, config.name);
-  if (!run(["deploy", "--dry-run", "-c", path, "--outdir", dir], { quiet: false }).ok) fail(`${config.name} did not build`);
+  if (!run(["deploy", "--dry-run", "-c", path, "--outdir", dir], { quiet: false }).ok)
+    fail(`${config.name} did not build`);
   const files = filesIn(dir);
   const raw = files.reduce((n, f) => n + statSync(f).size, 0);
   const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0);
   const over = raw > MAX_WORKER_BYTES;
   tooBig ||= over;
-  console.log(`${config.name.padEnd(14)} ${mib(raw).padStart(10)} raw ${mib(gzip).padStart(10)} gzip${over ? `  OVER the ${mib(MAX_WORKER_BYTES)} limit` : ""}`);
+  console.log(
+    `${config.name.padEnd(14)} ${mib(raw).padStart(10)} raw ${mib(gzip).padStart(10)} gzip${over ? `  OVER the ${mib(MAX_WORKER_BYTES)} limit` : ""}`,
+  );
 }
 rmSync(out, { recursive: true, force: true });
 if (tooBig) fail(`a Worker is over the platform's ${mib(MAX_WORKER_BYTES)} uncompressed limit`);
 
 if (dryRun) {
   console.log(`dry run: would make sure these exist: queues ${queues.join(", ")}; bucket ${buckets.join(", ")}`);
-  console.log(`dry run: would set ${SECRETS.join(", ")} on ${configs[0].config.name} if missing, then deploy ${configs.map((c) => c.config.name).join(" → ")}`);
+  console.log(
+    `dry run: would set ${SECRETS.join(", ")} on ${configs[0].config.name} if missing, then deploy ${configs.map((c) => c.config.name).join(" → ")}`,
+  );
   process.exit(0);
 }
 
-if (!run(["whoami"], { quiet: true }).ok) fail("wrangler is not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN)");
+if (!run(["whoami"], { quiet: true }).ok)
+  fail("wrangler is not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN)");
 
 for (const q of queues) {
   if (run(["queues", "info", q], { quiet: true }).ok) continue;

@@ -11,14 +11,39 @@ const port = Number(process.env.PORT ?? 8787);
 // S3_DIR: the black-box tests give each dev session its own folder, removed with it.
 const directory = process.env.S3_DIR ?? ".wrangler/s3";
 mkdirSync(directory, { recursive: true });
-const s3 = new S3rver({ address: "127.0.0.1", port: s3Port, silent: true, directory, configureBuckets: [{ name: "demo" }] });
+const s3 = new S3rver({
+  address: "127.0.0.1",
+  port: s3Port,
+  silent: true,
+  directory,
+  configureBuckets: [{ name: "demo" }],
+});
 await s3.run();
 console.log(`local S3 (SigV4-checking) on http://127.0.0.1:${s3Port}, bucket "demo", keys S3RVER / S3RVER`);
 
 // All three Workers in one dev session (the API Worker first), sharing queues, R2 and Durable Objects.
-const wrangler = spawn("npx", ["wrangler", "dev", "-c", "wrangler.toml", "-c", "image/wrangler.toml", "-c", "media/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...process.argv.slice(2)], {
-  stdio: "inherit",
-});
+const wrangler = spawn(
+  "npx",
+  [
+    "wrangler",
+    "dev",
+    "-c",
+    "wrangler.toml",
+    "-c",
+    "image/wrangler.toml",
+    "-c",
+    "media/wrangler.toml",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--show-interactive-dev-session=false",
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: "inherit",
+  },
+);
 const stop = () => wrangler.kill("SIGTERM");
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

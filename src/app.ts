@@ -24,7 +24,14 @@ import { uploads } from "./routes/uploads";
 export const app = router();
 
 app.openapi(
-  createRoute({ method: "get", path: "/healthz", tags: ["operations"], responses: { 200: { description: "Alive", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } } }),
+  createRoute({
+    method: "get",
+    path: "/healthz",
+    tags: ["operations"],
+    responses: {
+      200: { description: "Alive", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } },
+    },
+  }),
   (c) => c.json({ ok: true }, 200),
 );
 
@@ -34,10 +41,17 @@ app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? nex
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,
   onError: () => {
-    throw new ApiError(413, "payload_too_large", `The JSON body is larger than the ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB limit.`, { limit_bytes: MAX_JSON_BODY_BYTES });
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `The JSON body is larger than the ${MAX_JSON_BODY_BYTES / 1024 / 1024} MB limit.`,
+      { limit_bytes: MAX_JSON_BODY_BYTES },
+    );
   },
 });
-app.use("/api/*", (c, next) => (/^application\/([\w.-]+\+)?json$/.test(mediaType(c.req.raw)) ? jsonBodyLimit(c, next) : next()));
+app.use("/api/*", (c, next) =>
+  /^application\/([\w.-]+\+)?json$/.test(mediaType(c.req.raw)) ? jsonBodyLimit(c, next) : next(),
+);
 for (const r of [client, configurations, assets, storage, uploads, triggers, taskgroups]) app.route("/", r);
 
 for (const hook of webhookDocs) {
@@ -46,17 +60,26 @@ for (const hook of webhookDocs) {
     path: hook.name,
     description: hook.description,
     request: { headers: hook.headers, body: { content: { "application/json": { schema: hook.schema } } } },
-    responses: { 200: { description: "Any 2xx ends the delivery; anything else is retried on the schedule (410 stops it)." } },
+    responses: {
+      200: { description: "Any 2xx ends the delivery; anything else is retried on the schedule (410 stops it)." },
+    },
   });
 }
-app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "Authorization: Bearer <api-key> (or the client + api-key headers)" });
+app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+  type: "http",
+  scheme: "bearer",
+  description: "Authorization: Bearer <api-key> (or the client + api-key headers)",
+});
 app.doc31("/openapi.json", DOC_CONFIG);
 app.get("/docs", (c) => c.html(renderDocs(app.getOpenAPI31Document(DOC_CONFIG) as never)));
 
 // The dashboard: a static page and script; all data comes from the JSON API with the tab's key.
-const DASHBOARD_CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'unsafe-inline'; frame-ancestors 'none'";
+const DASHBOARD_CSP =
+  "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'unsafe-inline'; frame-ancestors 'none'";
 app.get("/", (c) => c.html(DASHBOARD_HTML, 200, { "content-security-policy": DASHBOARD_CSP }));
-app.get("/dashboard.js", (c) => c.body(DASHBOARD_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }));
+app.get("/dashboard.js", (c) =>
+  c.body(DASHBOARD_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" }),
+);
 
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
 
@@ -72,9 +95,23 @@ app.onError((err, c) => {
   }
   if (isTransient(err)) {
     // A Durable Object reset or overloaded under this request: nothing was lost, and a repeat works.
-    console.warn(JSON.stringify({ msg: "transient error", method: c.req.method, path: c.req.path, error: String(err) }));
-    return c.json(errorBody("temporarily_unavailable", "The service was briefly unavailable; repeat the request."), 503, { "Retry-After": "1" });
+    console.warn(
+      JSON.stringify({ msg: "transient error", method: c.req.method, path: c.req.path, error: String(err) }),
+    );
+    return c.json(
+      errorBody("temporarily_unavailable", "The service was briefly unavailable; repeat the request."),
+      503,
+      { "Retry-After": "1" },
+    );
   }
-  console.error(JSON.stringify({ msg: "unhandled error", method: c.req.method, path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+  console.error(
+    JSON.stringify({
+      msg: "unhandled error",
+      method: c.req.method,
+      path: c.req.path,
+      error: String(err),
+      stack: (err as Error)?.stack,
+    }),
+  );
   return c.json(errorBody("internal_error", "Something went wrong on our side; it has been logged."), 500);
 });

@@ -1,7 +1,18 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { ADMIN, api, apiJson, file, jsonInit, newClient, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
+import {
+  ADMIN,
+  api,
+  apiJson,
+  file,
+  jsonInit,
+  newClient,
+  putConfiguration,
+  putStorage,
+  submit,
+  waitForEnd,
+} from "./support/api";
 
 describe("authentication", () => {
   it("refuses a missing key with 401, a JSON error and WWW-Authenticate", async () => {
@@ -28,7 +39,10 @@ describe("authentication", () => {
 
   it("accepts both header styles", async () => {
     const c = await newClient();
-    for (const headers of <Record<string, string>[]>[{ authorization: `Bearer ${c.key}` }, { client: c.name, "api-key": c.key }]) {
+    for (const headers of <Record<string, string>[]>[
+      { authorization: `Bearer ${c.key}` },
+      { client: c.name, "api-key": c.key },
+    ]) {
       const { status, body } = await apiJson("/api/client", { headers });
       expect(status).toBe(200);
       expect(body).toEqual({ client: c.name, webhook_secret: c.secret });
@@ -42,16 +56,24 @@ describe("authentication", () => {
     expect(added.status).toBe(201);
     const second = { authorization: `Bearer ${added.body.api_key}` };
     expect((await api("/api/client", { headers: second })).status).toBe(200);
-    const revoked = await api(`/api/admin/clients/${c.name}/keys/${added.body.key_prefix}`, { method: "DELETE", headers: ADMIN });
+    const revoked = await api(`/api/admin/clients/${c.name}/keys/${added.body.key_prefix}`, {
+      method: "DELETE",
+      headers: ADMIN,
+    });
     expect(revoked.status).toBe(204);
     expect((await api("/api/client", { headers: second })).status).toBe(401);
     expect((await api("/api/client", { headers: c.auth })).status).toBe(200);
-    expect((await api(`/api/admin/clients/${c.name}/keys/${added.body.key_prefix}`, { method: "DELETE", headers: ADMIN })).status).toBe(404);
+    expect(
+      (await api(`/api/admin/clients/${c.name}/keys/${added.body.key_prefix}`, { method: "DELETE", headers: ADMIN }))
+        .status,
+    ).toBe(404);
   });
 
   it("guards the admin endpoints and refuses duplicate client names", async () => {
     expect((await apiJson("/api/admin/clients", jsonInit("POST", { name: "x1" }))).status).toBe(401);
-    expect((await apiJson("/api/admin/clients", jsonInit("POST", { name: "x1" }, { authorization: "Bearer nope" }))).status).toBe(401);
+    expect(
+      (await apiJson("/api/admin/clients", jsonInit("POST", { name: "x1" }, { authorization: "Bearer nope" }))).status,
+    ).toBe(401);
     const bad = await apiJson("/api/admin/clients", jsonInit("POST", { name: "Bad Name!" }, ADMIN));
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("invalid_request");
@@ -98,7 +120,9 @@ describe("authentication", () => {
     }
     // Deployed, the demo key is just an unknown key.
     const res = await app.fetch(
-      new Request("https://cascade.test/api/client", { headers: { authorization: `Bearer ${env.DEMO_API_KEY.replace("demo", "demo2")}` } }),
+      new Request("https://cascade.test/api/client", {
+        headers: { authorization: `Bearer ${env.DEMO_API_KEY.replace("demo", "demo2")}` },
+      }),
       { ...env, ENVIRONMENT: "production" },
     );
     expect(res.status).toBe(401);

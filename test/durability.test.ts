@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
@@ -43,7 +49,9 @@ describe("the watchdog alarm and the queue's edge cases", () => {
   it("a dead-lettered step message fails its step at once", async () => {
     const { c, id } = await slowGroup([{ status: 200, delayMs: 1500 }]);
     const { token } = await stepRow(c, id);
-    const batch = createMessageBatch("cascade-steps-dlq", [{ id: "dlq-1", timestamp: new Date(), attempts: 11, body: { client: c.name, taskgroupId: id, step: 0, token } }]);
+    const batch = createMessageBatch("cascade-steps-dlq", [
+      { id: "dlq-1", timestamp: new Date(), attempts: 11, body: { client: c.name, taskgroupId: id, step: 0, token } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dlq-1"]);
@@ -57,7 +65,9 @@ describe("the watchdog alarm and the queue's edge cases", () => {
     const { token } = await stepRow(c, id);
     const done = await waitForEnd(c, id);
     expect(done.status).toBe("Succeeded");
-    const batch = createMessageBatch("cascade-steps", [{ id: "again", timestamp: new Date(), attempts: 2, body: { client: c.name, taskgroupId: id, step: 0, token } }]);
+    const batch = createMessageBatch("cascade-steps", [
+      { id: "again", timestamp: new Date(), attempts: 2, body: { client: c.name, taskgroupId: id, step: 0, token } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     const result = await getQueueResult(batch, ctx);
@@ -79,7 +89,9 @@ describe("the watchdog alarm and the queue's edge cases", () => {
     const done = await waitForEnd(c, body.task_id, 45_000);
     expect(done.status).toBe("Failed");
     expect(done.steps[0].attempts).toBe(3);
-    expect(done.results[0].result).toMatch(/^Failed to upload x\.txt to media\/\S+_x\.txt: Could not connect to the endpoint URL: "http:\/\/127\.0\.0\.1:9\/media\/\S+_x\.txt"/);
+    expect(done.results[0].result).toMatch(
+      /^Failed to upload x\.txt to media\/\S+_x\.txt: Could not connect to the endpoint URL: "http:\/\/127\.0\.0\.1:9\/media\/\S+_x\.txt"/,
+    );
   });
 });
 
@@ -105,7 +117,12 @@ describe("the final webhook", () => {
     const view = (await apiJson(`/api/taskgroup/${body.task_id}`, { headers: c.auth })).body;
     expect(view.deliveries).toHaveLength(1);
     const d = view.deliveries[0];
-    expect(d).toMatchObject({ id: hits[0].headers["webhook-id"], state: "succeeded", kind: "webhook_url", url: sink.url });
+    expect(d).toMatchObject({
+      id: hits[0].headers["webhook-id"],
+      state: "succeeded",
+      kind: "webhook_url",
+      url: sink.url,
+    });
     expect(d.attempts.map((a: any) => a.status)).toEqual([500, 500, 200]);
     expect(d.attempts[0].response).toBe('{"ok":false}');
     expect(d.attempts.every((a: any) => typeof a.latency_ms === "number" && a.error === null)).toBe(true);

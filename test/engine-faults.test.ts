@@ -43,7 +43,10 @@ async function scenario(point: string) {
   const events = await newSink(c.secret);
   await putStorage(c, "s", { notify: notify.url });
   await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
-  await putConfiguration(c, "after", { adapter: "s3-upload", params: { storage: "s", key_template: "{prefix}/{timestamp}_after_{file_name}" } });
+  await putConfiguration(c, "after", {
+    adapter: "s3-upload",
+    params: { storage: "s", key_template: "{prefix}/{timestamp}_after_{file_name}" },
+  });
   faults.arm(point, c.name);
 
   const form = new FormData();
@@ -61,11 +64,22 @@ async function scenario(point: string) {
   const done = await waitForEnd(c, id, 90_000);
   expect(done.status, `${point}: ${JSON.stringify(done.results)}`).toBe("Succeeded");
   const view = await waitForDeliveries(c, id, 90_000);
-  expect(view.deliveries.map((d: any) => d.state).every((s: string) => s === "succeeded"), point).toBe(true);
+  expect(
+    view.deliveries.map((d: any) => d.state).every((s: string) => s === "succeeded"),
+    point,
+  ).toBe(true);
 
   // Each message reached its receiver once per webhook-id, verified, in the order it was made.
-  const expected = { [hook.url]: 1, [notify.url]: 1, [events.url]: view.deliveries.filter((d: any) => d.url === events.url).length };
-  for (const [sink, count] of [[hook, expected[hook.url]], [notify, expected[notify.url]], [events, expected[events.url]]] as const) {
+  const expected = {
+    [hook.url]: 1,
+    [notify.url]: 1,
+    [events.url]: view.deliveries.filter((d: any) => d.url === events.url).length,
+  };
+  for (const [sink, count] of [
+    [hook, expected[hook.url]],
+    [notify, expected[notify.url]],
+    [events, expected[events.url]],
+  ] as const) {
     const log = await sink.waitFor(count!, 30_000);
     const ids = log.map((h) => h.headers["webhook-id"]);
     expect(new Set(ids).size, `${point}: duplicate webhook-id at ${sink.url}`).toBe(log.length);
@@ -76,7 +90,10 @@ async function scenario(point: string) {
   const made = view.deliveries.filter((d: any) => d.url === events.url);
   expect(made[0].event).toBe("task.started");
   expect(made[made.length - 1].event).toBe("job.ended");
-  expect((await events.log()).map((h) => h.headers["webhook-id"]), point).toEqual(made.map((d: any) => d.id));
+  expect(
+    (await events.log()).map((h) => h.headers["webhook-id"]),
+    point,
+  ).toEqual(made.map((d: any) => d.id));
 
   const inside = await internals(c, id);
   expectNoOverlap(inside.runs);
@@ -91,7 +108,9 @@ describe("the fault tier", () => {
   it("survives one failure at every external call and a reset at every commit point", async () => {
     faults.reset();
     const outcomes = await Promise.allSettled(POINTS.map((p) => scenario(p)));
-    const failures = outcomes.flatMap((o, i) => (o.status === "rejected" ? [`${POINTS[i]}: ${(o.reason as Error)?.message}`] : []));
+    const failures = outcomes.flatMap((o, i) =>
+      o.status === "rejected" ? [`${POINTS[i]}: ${(o.reason as Error)?.message}`] : [],
+    );
     expect(failures).toEqual([]);
     const clients = outcomes.map((o) => (o as PromiseFulfilledResult<{ client: string }>).value.client);
     fired.push(...faults.reset());

@@ -21,7 +21,14 @@ describe("queue messages", () => {
   it("a duplicate message while the step runs is answered busy and acked: the step runs once", async () => {
     const { c, id, source } = await slowGroup([{ status: 200, delayMs: 2000 }, { status: 200 }]);
     const { token } = await stepRow(c, id);
-    const batch = createMessageBatch("cascade-steps", [{ id: "duplicate", timestamp: new Date(), attempts: 1, body: { client: c.name, taskgroupId: id, step: 0, token } }]);
+    const batch = createMessageBatch("cascade-steps", [
+      {
+        id: "duplicate",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { client: c.name, taskgroupId: id, step: 0, token },
+      },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["duplicate"]);
@@ -60,7 +67,14 @@ describe("cancel against the runner", () => {
       return { webhook_url: hook.url };
     });
     const { token, run } = await stepRow(c, id);
-    const [, cancel] = await Promise.all([stub.finishStep({ client: c.name, taskgroupId: id, step: 0, token }, run, { ok: true, results: [{}], output: OUTPUT }), post(c, `/api/taskgroup/${id}/cancel`)]);
+    const [, cancel] = await Promise.all([
+      stub.finishStep({ client: c.name, taskgroupId: id, step: 0, token }, run, {
+        ok: true,
+        results: [{}],
+        output: OUTPUT,
+      }),
+      post(c, `/api/taskgroup/${id}/cancel`),
+    ]);
     expect(cancel.status).toBe(202);
     expect(cancel.body.status).toBe("Cancelled");
     const view = await waitForDeliveries(c, id);
@@ -86,7 +100,10 @@ describe("cancel against the runner", () => {
     );
     const { token } = await stepRow(c, id);
     const msg = { client: c.name, taskgroupId: id, step: 0, token };
-    const [raced, cancel] = await Promise.all([stub.claimStep(msg, { messageId: "racer", delivery: 1 }), post(c, `/api/taskgroup/${id}/cancel`)]);
+    const [raced, cancel] = await Promise.all([
+      stub.claimStep(msg, { messageId: "racer", delivery: 1 }),
+      post(c, `/api/taskgroup/${id}/cancel`),
+    ]);
     const claim = raced as { run: number } | "busy" | null;
     expect(cancel.status).toBe(202);
     if (claim && claim !== "busy") await stub.finishStep(msg, claim.run, { ok: true, results: [{}], output: OUTPUT });
@@ -111,7 +128,10 @@ describe("cancel against the runner", () => {
     form.set("up_data", file("x", "x.bin"));
     const { body } = await submit(c, form);
     expect((await waitForEnd(c, body.task_id)).status).toBe("Failed");
-    const [retry, cancel] = await Promise.all([post(c, `/api/taskgroup/${body.task_id}/retry`), post(c, `/api/taskgroup/${body.task_id}/cancel`)]);
+    const [retry, cancel] = await Promise.all([
+      post(c, `/api/taskgroup/${body.task_id}/retry`),
+      post(c, `/api/taskgroup/${body.task_id}/cancel`),
+    ]);
     expect(retry.status).toBe(202);
     const done = await waitForEnd(c, body.task_id);
     expect(["Cancelled", "Failed"]).toContain(done.status);
@@ -135,11 +155,20 @@ describe("redelivery", () => {
     const c = await newClient("redeliver");
     await putStorage(c, "s");
     await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
-    const sink = await newSink(c.secret, [{ status: 500 }, { status: 500 }, { status: 200, delayMs: 3000 }, { status: 500 }, { status: 200 }]);
+    const sink = await newSink(c.secret, [
+      { status: 500 },
+      { status: 500 },
+      { status: 200, delayMs: 3000 },
+      { status: 500 },
+      { status: 200 },
+    ]);
     const form = new FormData();
     form.set("configuration_names", '["up"]');
     form.set("up_data", file("x", "x.bin"));
-    form.set("callbacks", JSON.stringify([{ url: sink.url, on_progress: true, retry: { attempts: 1, interval_s: 1 } }]));
+    form.set(
+      "callbacks",
+      JSON.stringify([{ url: sink.url, on_progress: true, retry: { attempts: 1, interval_s: 1 } }]),
+    );
     const { body } = await submit(c, form);
     const id = body.task_id as string;
     await sink.waitFor(3, 20_000); // task.started: 500, 500 (dead); task.succeeded: in flight for 3 s
@@ -205,9 +234,13 @@ describe("resets in the middle of commands and submissions", () => {
     const id = body.task_id as string;
     await hook.waitFor(1); // the final webhook has arrived and is waiting for its answer
     const stub = env.TASKGROUPS.get(env.TASKGROUPS.idFromName(`${c.name}/${id}`));
-    await runInDurableObject(stub, (_g: TaskGroup, state) => state.abort("reset while a webhook is in flight")).catch(() => undefined);
+    await runInDurableObject(stub, (_g: TaskGroup, state) => state.abort("reset while a webhook is in flight")).catch(
+      () => undefined,
+    );
     const view = await waitForDeliveries(c, id, 30_000);
-    expect(view.deliveries.map((d: any) => [d.kind, d.state, d.attempts.map((a: any) => a.status)])).toEqual([["webhook_url", "succeeded", [200]]]);
+    expect(view.deliveries.map((d: any) => [d.kind, d.state, d.attempts.map((a: any) => a.status)])).toEqual([
+      ["webhook_url", "succeeded", [200]],
+    ]);
     expect(await hook.log()).toHaveLength(1);
   });
 

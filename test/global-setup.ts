@@ -10,7 +10,13 @@ import { startReceiver } from "./support/receiver";
 
 export default async function setup(project: TestProject) {
   const directory = mkdtempSync(join(tmpdir(), "cascade-s3-"));
-  const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: "media" }, { name: "archive" }] });
+  const s3 = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: "media" }, { name: "archive" }],
+  });
   const { port: s3Port } = (await s3.run()) as { port: number };
   const receiver = await startReceiver();
   project.provide("s3Endpoint", `http://127.0.0.1:${s3Port}`);

@@ -1,6 +1,16 @@
 import pixelmatch from "pixelmatch";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, apiJson, file, jsonInit, newClient, putConfiguration, submit, waitForEnd, type TestClient } from "./support/api";
+import {
+  api,
+  apiJson,
+  file,
+  jsonInit,
+  newClient,
+  putConfiguration,
+  submit,
+  waitForEnd,
+  type TestClient,
+} from "./support/api";
 import { decodePng, encodePng, pixel, solid, type Image } from "./support/png";
 import { inject } from "vitest";
 
@@ -16,12 +26,28 @@ const composeParams = {
     { type: "image", file_name: "logo.png", x: 10, y: 10, width: 40, height: 40 },
     { type: "image", file_name: "green.png", x: 100, y: 10, width: 20, height: 20, opacity: 0.5 },
     { type: "image", input: true, x: 150, y: 60, width: 40, height: 30 },
-    { type: "text", text: "Code: {{additional_context.voucher_code}}", x: TEXT_BOX.x, y: TEXT_BOX.y, size: 24, color: "#000000", width: TEXT_BOX.w },
+    {
+      type: "text",
+      text: "Code: {{additional_context.voucher_code}}",
+      x: TEXT_BOX.x,
+      y: TEXT_BOX.y,
+      size: 24,
+      color: "#000000",
+      width: TEXT_BOX.w,
+    },
   ],
 };
 
 async function putAsset(name: string, bytes: Uint8Array) {
-  expect((await api(`/api/assets/${name}`, { method: "PUT", headers: { ...c.auth, "content-type": "image/png" }, body: bytes })).status).toBe(201);
+  expect(
+    (
+      await api(`/api/assets/${name}`, {
+        method: "PUT",
+        headers: { ...c.auth, "content-type": "image/png" },
+        body: bytes,
+      })
+    ).status,
+  ).toBe(201);
 }
 
 async function compose(extras: Record<string, unknown>, input: Uint8Array, configuration = "compose") {
@@ -67,7 +93,12 @@ describe("image-compositor: pixels of the composed output", () => {
     const done = await compose({ additional_context: { voucher_code: "AB12" } }, bluePhoto);
     expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
     const result = done.results[0].result[0];
-    expect(result).toMatchObject({ success: true, output: { file_name: "photo.png", content_type: "image/png" }, width: 200, height: 100 });
+    expect(result).toMatchObject({
+      success: true,
+      output: { file_name: "photo.png", content_type: "image/png" },
+      width: 200,
+      height: 100,
+    });
     expect(Object.keys(result.timings_ms).sort()).toEqual(["blend", "decode", "encode", "resize", "text"]);
     const img = await output(done);
     expect([img.width, img.height]).toEqual([200, 100]);
@@ -108,7 +139,10 @@ describe("image-compositor: pixels of the composed output", () => {
   });
 
   it("writes JPEG when asked, with the quality given", async () => {
-    await putConfiguration(c, "compose-jpeg", { adapter: "image-compositor", params: { width: 32, height: 32, background: "#336699", format: "jpeg", quality: 90 } });
+    await putConfiguration(c, "compose-jpeg", {
+      adapter: "image-compositor",
+      params: { width: 32, height: 32, background: "#336699", format: "jpeg", quality: 90 },
+    });
     const done = await compose({}, bluePhoto, "compose-jpeg");
     expect(done.results[0].result[0].output).toMatchObject({ file_name: "photo.jpg", content_type: "image/jpeg" });
     const res = await api(done.steps[0].output.url.replace("https://cascade.test", ""), { headers: c.auth });
@@ -122,7 +156,12 @@ describe("{param}_override", () => {
     await putConfiguration(c, "voucher", { adapter: "image-compositor", params: { width: 100, height: 50 } });
     await putConfiguration(c, "poster", {
       adapter: "image-compositor",
-      params: { width: 60, height: 60, background_file_name: "placeholder.png", layers: [{ type: "image", input: true, x: 0, y: 0, width: 10, height: 10 }] },
+      params: {
+        width: 60,
+        height: 60,
+        background_file_name: "placeholder.png",
+        layers: [{ type: "image", input: true, x: 0, y: 0, width: 10, height: 10 }],
+      },
     });
     const form = new FormData();
     form.set("configuration_names", JSON.stringify(["voucher", "poster"]));
@@ -148,13 +187,17 @@ describe("image-compositor: bad input fails clearly", () => {
 
   it("a text file sent as PNG", async () => {
     await putConfiguration(c, "plain", { adapter: "image-compositor", params: {} });
-    expect(await failed("plain", new TextEncoder().encode("hello, I am not a picture"))).toBe("photo.png is not a PNG or JPEG image.");
+    expect(await failed("plain", new TextEncoder().encode("hello, I am not a picture"))).toBe(
+      "photo.png is not a PNG or JPEG image.",
+    );
   });
 
   it("a truncated PNG", async () => {
     await putConfiguration(c, "plain", { adapter: "image-compositor", params: {} });
     const big = await encodePng(solid(64, 64, [10, 20, 30, 255], [200, 100, 50, 255]));
-    expect(await failed("plain", big.slice(0, 60))).toMatch(/^photo\.png could not be decoded \(.+\); is it truncated or corrupt\?$/);
+    expect(await failed("plain", big.slice(0, 60))).toMatch(
+      /^photo\.png could not be decoded \(.+\); is it truncated or corrupt\?$/,
+    );
   });
 
   it("an input over the pixel limit, refused from its header", async () => {
@@ -172,24 +215,39 @@ describe("image-compositor: bad input fails clearly", () => {
 
   it("sizes computed at run time are capped like inputs: a layer scaled up, a text box", async () => {
     // A 20×20 logo at width 16384 keeps its aspect: 16384×16384, which once allocated 1 GiB.
-    await putConfiguration(c, "layer-up", { adapter: "image-compositor", params: { layers: [{ type: "image", file_name: "logo.png", width: 16384 }] } });
+    await putConfiguration(c, "layer-up", {
+      adapter: "image-compositor",
+      params: { layers: [{ type: "image", file_name: "logo.png", width: 16384 }] },
+    });
     expect(await failed("layer-up", bluePhoto)).toBe("layers[0] is 16384×16384, over the 16 megapixel limit.");
-    await putConfiguration(c, "text-wide", { adapter: "image-compositor", params: { layers: [{ type: "text", text: "W".repeat(2000), size: 1000 }] } });
+    await putConfiguration(c, "text-wide", {
+      adapter: "image-compositor",
+      params: { layers: [{ type: "text", text: "W".repeat(2000), size: 1000 }] },
+    });
     expect(await failed("text-wide", bluePhoto)).toMatch(/^layers\[0\] is \d+×\d+, over the 16 megapixel limit\.$/);
   });
 
   it("'.' and '..' are not output file names", async () => {
     for (const output_file_name of [".", ".."]) {
-      const put = await apiJson("/api/configurations/dots", jsonInit("PUT", { adapter: "image-compositor", params: { output_file_name } }, c.auth));
+      const put = await apiJson(
+        "/api/configurations/dots",
+        jsonInit("PUT", { adapter: "image-compositor", params: { output_file_name } }, c.auth),
+      );
       expect(put.status).toBe(400);
       expect(put.body.error.message).toMatch(/'\.' and '\.\.' are not file names/);
     }
   });
 
   it("a 20000×20000 canvas is refused when the configuration is stored, and in extras", async () => {
-    const put = await apiJson("/api/configurations/huge", jsonInit("PUT", { adapter: "image-compositor", params: { width: 20000, height: 20000 } }, c.auth));
+    const put = await apiJson(
+      "/api/configurations/huge",
+      jsonInit("PUT", { adapter: "image-compositor", params: { width: 20000, height: 20000 } }, c.auth),
+    );
     expect(put.status).toBe(400);
-    const over = await apiJson("/api/configurations/huge", jsonInit("PUT", { adapter: "image-compositor", params: { width: 16000, height: 16000 } }, c.auth));
+    const over = await apiJson(
+      "/api/configurations/huge",
+      jsonInit("PUT", { adapter: "image-compositor", params: { width: 16000, height: 16000 } }, c.auth),
+    );
     expect([over.status, over.body.error.code]).toEqual([400, "invalid_params"]);
     expect(over.body.error.message).toContain("16 megapixels");
     const form = new FormData();
@@ -201,7 +259,10 @@ describe("image-compositor: bad input fails clearly", () => {
   });
 
   it("a layer asset that does not exist is a 422 at trigger time", async () => {
-    await putConfiguration(c, "missing-layer", { adapter: "image-compositor", params: { layers: [{ type: "image", file_name: "nope.png" }] } });
+    await putConfiguration(c, "missing-layer", {
+      adapter: "image-compositor",
+      params: { layers: [{ type: "image", file_name: "nope.png" }] },
+    });
     const form = new FormData();
     form.set("configuration_names", '["missing-layer"]');
     form.set("missing-layer_data", file(bluePhoto, "p.png"));
@@ -211,8 +272,16 @@ describe("image-compositor: bad input fails clearly", () => {
   });
 
   it("bad layer params are refused at PUT", async () => {
-    for (const layers of [[{ type: "image" }], [{ type: "image", file_name: "a.png", input: true }], [{ type: "text", text: "x", color: "red" }], [{ type: "video" }]]) {
-      const res = await apiJson("/api/configurations/bad-layers", jsonInit("PUT", { adapter: "image-compositor", params: { layers } }, c.auth));
+    for (const layers of [
+      [{ type: "image" }],
+      [{ type: "image", file_name: "a.png", input: true }],
+      [{ type: "text", text: "x", color: "red" }],
+      [{ type: "video" }],
+    ]) {
+      const res = await apiJson(
+        "/api/configurations/bad-layers",
+        jsonInit("PUT", { adapter: "image-compositor", params: { layers } }, c.auth),
+      );
       expect(res.status, JSON.stringify(layers)).toBe(400);
     }
   });

@@ -3,7 +3,17 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import type { TaskGroup } from "../src/durable/task-group";
 import { taskGroup } from "../src/lib/stubs";
-import { api, apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
+import {
+  api,
+  apiJson,
+  file,
+  newClient,
+  newSink,
+  putConfiguration,
+  putStorage,
+  submit,
+  waitForEnd,
+} from "./support/api";
 
 describe("cancel and retry", () => {
   it("retry after fixing an S3 credential turns Failed into Succeeded without re-running earlier steps", async () => {
@@ -23,19 +33,26 @@ describe("cancel and retry", () => {
     expect(failed.status).toBe("Failed");
     const taskIds = failed.steps.map((s: any) => s.task_id);
     expect(new Set(taskIds).size).toBe(2);
-    expect((await apiJson(`/api/taskgroup/${body.task_id}/cancel`, { method: "POST", headers: c.auth })).status).toBe(409);
+    expect((await apiJson(`/api/taskgroup/${body.task_id}/cancel`, { method: "POST", headers: c.auth })).status).toBe(
+      409,
+    );
 
     await putStorage(c, "target"); // the right key now
     const retried = await apiJson(`/api/taskgroup/${body.task_id}/retry`, { method: "POST", headers: c.auth });
     expect([retried.status, retried.body.status]).toEqual([202, "Running"]);
     const done = await waitForEnd(c, body.task_id);
     expect(done.status).toBe("Succeeded");
-    expect(done.steps.map((s: any) => [s.state, s.attempts])).toEqual([["succeeded", 1], ["succeeded", 2]]);
+    expect(done.steps.map((s: any) => [s.state, s.attempts])).toEqual([
+      ["succeeded", 1],
+      ["succeeded", 2],
+    ]);
     // A retried step keeps its task id: receivers dedupe by it.
     expect(done.steps.map((s: any) => s.task_id)).toEqual(taskIds);
     const hooks = await sink.waitFor(2);
     expect(hooks.map((h) => JSON.parse(h.body).status)).toEqual(["Failed", "Succeeded"]);
-    expect((await apiJson(`/api/taskgroup/${body.task_id}/retry`, { method: "POST", headers: c.auth })).body.error.code).toBe("cannot_retry");
+    expect(
+      (await apiJson(`/api/taskgroup/${body.task_id}/retry`, { method: "POST", headers: c.auth })).body.error.code,
+    ).toBe("cannot_retry");
   });
 
   it("cancel mid-run: nothing further runs, the late report is ignored, callbacks say Cancelled", async () => {
@@ -46,10 +63,17 @@ describe("cancel and retry", () => {
     const source = await newSink(c.secret, [{ status: 200, delayMs: 1500 }]);
     const hook = await newSink(c.secret);
     const { body } = await submit(c, {
-      configuration_names: ["slow", "after"], slow_url: source.url, after_input: "slow",
+      configuration_names: ["slow", "after"],
+      slow_url: source.url,
+      after_input: "slow",
       callbacks: [{ url: hook.url, on_success: true, on_failure: true }],
     });
-    for (let i = 0; i < 100 && (await apiJson(`/api/taskgroup/${body.task_id}`, { headers: c.auth })).body.steps[0].state !== "running"; i++) {
+    for (
+      let i = 0;
+      i < 100 &&
+      (await apiJson(`/api/taskgroup/${body.task_id}`, { headers: c.auth })).body.steps[0].state !== "running";
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 30));
     }
     const cancelled = await apiJson(`/api/taskgroup/${body.task_id}/cancel`, { method: "POST", headers: c.auth });
@@ -60,9 +84,17 @@ describe("cancel and retry", () => {
     const view = (await apiJson(`/api/taskgroup/${body.task_id}`, { headers: c.auth })).body;
     expect(view.status).toBe("Cancelled");
     expect(view.steps.map((s: any) => s.state)).toEqual(["skipped", "skipped"]);
-    expect((await apiJson(`/api/taskgroup/${body.task_id}/cancel`, { method: "POST", headers: c.auth })).body.error.code).toBe("cannot_cancel");
-    expect((await apiJson(`/api/taskgroup/${body.task_id}/retry`, { method: "POST", headers: c.auth })).status).toBe(409);
-    expect((await apiJson("/api/taskgroup?status=Cancelled", { headers: c.auth })).body.taskgroups.map((t: any) => t.task_id)).toEqual([body.task_id]);
+    expect(
+      (await apiJson(`/api/taskgroup/${body.task_id}/cancel`, { method: "POST", headers: c.auth })).body.error.code,
+    ).toBe("cannot_cancel");
+    expect((await apiJson(`/api/taskgroup/${body.task_id}/retry`, { method: "POST", headers: c.auth })).status).toBe(
+      409,
+    );
+    expect(
+      (await apiJson("/api/taskgroup?status=Cancelled", { headers: c.auth })).body.taskgroups.map(
+        (t: any) => t.task_id,
+      ),
+    ).toEqual([body.task_id]);
   });
 });
 
@@ -73,14 +105,19 @@ describe("listing, rate limits and retention", () => {
     await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
     const created = new Set<string>();
     for (let i = 0; i < 120; i++) {
-      const res = await submit(c, { configuration_names: ["up"], up_url: `${inject("receiverUrl")}/files/missing-${i}.bin` });
+      const res = await submit(c, {
+        configuration_names: ["up"],
+        up_url: `${inject("receiverUrl")}/files/missing-${i}.bin`,
+      });
       expect(res.status).toBe(202);
       created.add(res.body.task_id);
     }
     const seen: any[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await apiJson(`/api/taskgroup?limit=25${cursor ? `&cursor=${cursor}` : ""}`, { headers: c.auth });
+      const page: any = await apiJson(`/api/taskgroup?limit=25${cursor ? `&cursor=${cursor}` : ""}`, {
+        headers: c.auth,
+      });
       expect(page.status).toBe(200);
       seen.push(...page.body.taskgroups);
       cursor = page.body.next_cursor;
@@ -102,7 +139,9 @@ describe("listing, rate limits and retention", () => {
     const after = Number(limited.res.headers.get("retry-after"));
     expect(after).toBeGreaterThanOrEqual(1);
     expect(after).toBeLessThanOrEqual(60);
-    expect((await api("/api/taskgroup/", { ...bad, headers: { ...other.auth, "content-type": "text/plain" } })).status).toBe(415);
+    expect(
+      (await api("/api/taskgroup/", { ...bad, headers: { ...other.auth, "content-type": "text/plain" } })).status,
+    ).toBe(415);
     expect((await api("/api/taskgroup", { headers: c.auth })).status).toBe(200); // reads are not limited
   });
 

@@ -22,7 +22,9 @@ describe("OpenAPI 3.1 document", () => {
       for (const op of Object.values<any>(methods)) expect(op.responses["401"], path).toBeDefined();
     }
     expect(Object.keys(doc.webhooks).sort()).toEqual(["aurora", "job", "lightflow", "task-event", "vcc"]);
-    expect(doc.webhooks.vcc.post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/VccPayload");
+    expect(doc.webhooks.vcc.post.requestBody.content["application/json"].schema.$ref).toBe(
+      "#/components/schemas/VccPayload",
+    );
   });
 
   it("/docs renders it offline: server-side HTML, no scripts, nothing from a CDN", async () => {

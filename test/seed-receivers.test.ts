@@ -7,9 +7,22 @@
  * reach the right conclusion from both rounds, by POST and, where the seed has it, by GET.
  */
 import { describe, expect, it } from "vitest";
-import { api, apiJson, file, jsonInit, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd, ORIGIN } from "./support/api";
+import {
+  api,
+  apiJson,
+  file,
+  jsonInit,
+  newClient,
+  newSink,
+  putConfiguration,
+  putStorage,
+  submit,
+  waitForEnd,
+  ORIGIN,
+} from "./support/api";
 
-const BOTO3_FAILURE = /^Failed to upload (.+) to ([a-z0-9.-]+)\/(.+): An error occurred \((\w+)\) when calling the (\w+) operation: (.+)$/;
+const BOTO3_FAILURE =
+  /^Failed to upload (.+) to ([a-z0-9.-]+)\/(.+): An error occurred \((\w+)\) when calling the (\w+) operation: (.+)$/;
 const AURORA_FORMATS = new Set(["mp4", "hls", "dash", "flv"]);
 const opensWithoutKey = async (url: string) => (await api(url.replace(ORIGIN, ""))).status;
 const isUri = (v: unknown) => typeof v === "string" && URL.canParse(v);
@@ -55,9 +68,18 @@ function vccReceiver(body: any) {
 describe("seed receivers, through a failure and a retry", () => {
   it("each reaches the right conclusion from what its seed documents", async () => {
     const c = await newClient("seed");
-    const [lfPost, lfGet, aurora, vcc, vualto] = await Promise.all([newSink(c.secret), newSink(c.secret), newSink(c.secret), newSink(c.secret), newSink(c.secret)]);
+    const [lfPost, lfGet, aurora, vcc, vualto] = await Promise.all([
+      newSink(c.secret),
+      newSink(c.secret),
+      newSink(c.secret),
+      newSink(c.secret),
+      newSink(c.secret),
+    ]);
     await putStorage(c, "seed-store", { access_key_id: "AKIAWRONGWRONGWRONG1", notify: aurora.url });
-    await putConfiguration(c, "seed-up", { adapter: "s3-upload", params: { storage: "seed-store", key_template: "{prefix}/{timestamp}_{file_name}" } });
+    await putConfiguration(c, "seed-up", {
+      adapter: "s3-upload",
+      params: { storage: "seed-store", key_template: "{prefix}/{timestamp}_{file_name}" },
+    });
     const form = new FormData();
     form.set("configuration_names", '["seed-up"]');
     form.set("seed-up_data", file("a poster", "poster.png", "image/png"));
@@ -83,7 +105,13 @@ describe("seed receivers, through a failure and a retry", () => {
     const [get1] = await lfGet.waitFor(1);
     expect(get1.query).toMatchObject({ status: "failed", endDate: failed.ended_at });
     const [v1] = vccReceiver(JSON.parse((await vcc.waitFor(1))[0].body));
-    expect(v1).toMatchObject({ ok: false, file: "poster.png", bucket: "media", code: "InvalidAccessKeyId", operation: "PutObject" });
+    expect(v1).toMatchObject({
+      ok: false,
+      file: "poster.png",
+      bucket: "media",
+      code: "InvalidAccessKeyId",
+      operation: "PutObject",
+    });
     const a1 = auroraReceiver([JSON.parse((await aurora.waitFor(1))[0].body)]);
     expect([...a1.values()].map((d) => [d.status, d.error_code])).toEqual([["failed", 1]]);
     const events1 = (await vualto.waitFor(3)).map((r) => JSON.parse(r.body));
@@ -117,6 +145,7 @@ describe("seed receivers, through a failure and a retry", () => {
     expect(events2.map((e) => e.event ?? e.status)).toEqual(["task.started", "task.succeeded", "Succeeded"]);
     expect(new Set([...events1, ...events2].filter((e) => e.event).map((e) => e.task_id)).size).toBe(1);
     // Every request verified with the client's secret (the sinks check Standard Webhooks signatures).
-    for (const sink of [lfPost, lfGet, aurora, vcc, vualto]) for (const r of await sink.log()) expect(r.verified).toBe(true);
+    for (const sink of [lfPost, lfGet, aurora, vcc, vualto])
+      for (const r of await sink.log()) expect(r.verified).toBe(true);
   });
 });

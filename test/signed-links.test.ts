@@ -10,7 +10,18 @@ import type { ClientStore } from "../src/durable/client-store";
 import type { TaskGroup } from "../src/durable/task-group";
 import { linkSignature } from "../src/lib/signed-links";
 import { clientStore, taskGroup } from "../src/lib/stubs";
-import { api, apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd, type TestClient } from "./support/api";
+import {
+  api,
+  apiJson,
+  file,
+  newClient,
+  newSink,
+  putConfiguration,
+  putStorage,
+  submit,
+  waitForEnd,
+  type TestClient,
+} from "./support/api";
 
 async function finishedGroup(c: TestClient, callbacks: unknown[] = []) {
   await putStorage(c, "s");
@@ -31,7 +42,9 @@ describe("signed links to outputs and inputs", () => {
     const sink = await newSink(c.secret);
     const { id, done } = await finishedGroup(c, [{ url: sink.url, format: "lightflow" }]);
     const url: string = done.steps[0].output.url;
-    const m = new RegExp(`^https://cascade\\.test/links/${c.name}/${id}/(\\d+)/[0-9a-f]{64}/outputs/up/k\\.txt$`).exec(url);
+    const m = new RegExp(`^https://cascade\\.test/links/${c.name}/${id}/(\\d+)/[0-9a-f]{64}/outputs/up/k\\.txt$`).exec(
+      url,
+    );
     expect(m, url).not.toBeNull();
     const expires = Number(m![1]);
     expect(expires * 1000 - Date.now()).toBeGreaterThan(6.9 * 86_400_000); // LINK_TTL_S: 7 days
@@ -57,7 +70,8 @@ describe("signed links to outputs and inputs", () => {
     const c = await newClient("links");
     const { id, done } = await finishedGroup(c);
     const url = new URL(done.steps[0].output.url);
-    const at = (expires: string | number, signature: string, group = id) => apiJson(`/links/${c.name}/${group}/${expires}/${signature}/outputs/up/k.txt`);
+    const at = (expires: string | number, signature: string, group = id) =>
+      apiJson(`/links/${c.name}/${group}/${expires}/${signature}/outputs/up/k.txt`);
     const [expires, signature] = url.pathname.split("/").slice(4, 6) as [string, string];
 
     const flipped = await at(expires, signature.slice(0, -1) + (signature.endsWith("0") ? "1" : "0"));

@@ -1,5 +1,17 @@
 import { describe, expect, inject, it } from "vitest";
-import { api, apiJson, file, newClient, newSink, putConfiguration, putStorage, s3, s3Bytes, submit, waitForEnd } from "./support/api";
+import {
+  api,
+  apiJson,
+  file,
+  newClient,
+  newSink,
+  putConfiguration,
+  putStorage,
+  s3,
+  s3Bytes,
+  submit,
+  waitForEnd,
+} from "./support/api";
 
 describe("the spine: submit, run in order, upload to S3, signed final webhook", () => {
   it("runs the seed's multipart shape: two configurations, the second fed by _input", async () => {
@@ -7,7 +19,10 @@ describe("the spine: submit, run in order, upload to S3, signed final webhook", 
     await putStorage(c, "abc-uploads");
     await putStorage(c, "abc-archive", { bucket: "archive", prefix: "" });
     await putConfiguration(c, "tg-first-upload", { adapter: "s3-upload", params: { storage: "abc-uploads" } });
-    await putConfiguration(c, "tg-s3-upload", { adapter: "s3-upload", params: { storage: "abc-archive", key_template: "{task_id}/{file_name}" } });
+    await putConfiguration(c, "tg-s3-upload", {
+      adapter: "s3-upload",
+      params: { storage: "abc-archive", key_template: "{task_id}/{file_name}" },
+    });
     const sink = await newSink(c.secret);
     const bytes = crypto.getRandomValues(new Uint8Array(50_000));
     const form = new FormData();
@@ -69,7 +84,9 @@ describe("failures and chains", () => {
     expect(done.results[1].configuration).toBe("tg-s3-upload");
     // VCC's wording, so receivers that parse it keep working.
     expect(done.results[1].result).toMatch(
-      new RegExp(`^Failed to upload voucher\\.png to media/cascade/${c.name}/\\d{10}\\.\\d{6}_voucher\\.png: An error occurred \\(InvalidAccessKeyId\\) when calling the PutObject operation: \\S`),
+      new RegExp(
+        `^Failed to upload voucher\\.png to media/cascade/${c.name}/\\d{10}\\.\\d{6}_voucher\\.png: An error occurred \\(InvalidAccessKeyId\\) when calling the PutObject operation: \\S`,
+      ),
     );
     const [hook] = await sink.waitFor(1);
     expect(hook.verified).toBe(true);
@@ -107,16 +124,23 @@ describe("failures and chains", () => {
     const [results] = done.results.map((r: any) => r.result);
     expect(results).toHaveLength(2);
     // extras merge over every adapter of the chain that knows the key
-    expect(results.map((r: any) => [r.bucket_name, r.file_key])).toEqual([["media", "over/doc.txt"], ["archive", "over/doc.txt"]]);
+    expect(results.map((r: any) => [r.bucket_name, r.file_key])).toEqual([
+      ["media", "over/doc.txt"],
+      ["archive", "over/doc.txt"],
+    ]);
     expect(await s3Bytes("archive", "over/doc.txt")).toEqual(bytes);
   });
 
   it("uploads a file over the part size with S3 multipart upload, byte for byte", async () => {
     const c = await newClient();
     await putStorage(c, "big");
-    await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "big", key_template: "big/{file_name}" } });
+    await putConfiguration(c, "up", {
+      adapter: "s3-upload",
+      params: { storage: "big", key_template: "big/{file_name}" },
+    });
     const bytes = new Uint8Array(9 * 1024 * 1024 + 123);
-    for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65536, bytes.length)));
+    for (let i = 0; i < bytes.length; i += 65536)
+      crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65536, bytes.length)));
     const form = new FormData();
     form.set("configuration_names", '["up"]');
     form.set("up_data", file(bytes, "large.bin"));
@@ -136,12 +160,20 @@ describe("failures and chains", () => {
   it("takes a JSON body with a {cfg}_url input, and the task route for one configuration", async () => {
     const c = await newClient();
     await putStorage(c, "s");
-    await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s", key_template: "url/{task_id}/{file_name}" } });
+    await putConfiguration(c, "up", {
+      adapter: "s3-upload",
+      params: { storage: "s", key_template: "url/{task_id}/{file_name}" },
+    });
     const receiver = inject("receiverUrl");
     const bytes = crypto.getRandomValues(new Uint8Array(4096));
     await fetch(`${receiver}/files/source.bin`, { method: "PUT", body: bytes });
 
-    const group = await submit(c, { configuration_names: ["up"], up_url: `${receiver}/files/source.bin`, content_id: "c-1", workflow: "wf" });
+    const group = await submit(c, {
+      configuration_names: ["up"],
+      up_url: `${receiver}/files/source.bin`,
+      content_id: "c-1",
+      workflow: "wf",
+    });
     expect(group.status).toBe(202);
     const done = await waitForEnd(c, group.body.task_id);
     expect(done.status).toBe("Succeeded");
@@ -176,7 +208,9 @@ describe("failures and chains", () => {
     const done = await waitForEnd(c, ids[0]!);
     const out = done.steps[0].output;
     expect(out).toMatchObject({ file_name: "f0.txt", content_type: "text/plain", size: 6 });
-    expect(out.url).toMatch(new RegExp(`^https://cascade\\.test/links/${c.name}/${ids[0]}/\\d+/[0-9a-f]{64}/outputs/up/f0\\.txt$`));
+    expect(out.url).toMatch(
+      new RegExp(`^https://cascade\\.test/links/${c.name}/${ids[0]}/\\d+/[0-9a-f]{64}/outputs/up/f0\\.txt$`),
+    );
     const dl = await api(out.url.replace("https://cascade.test", ""));
     expect([dl.status, await dl.text()]).toEqual([200, "file 0"]);
     const authed = await api(`/api/taskgroup/${ids[0]}/outputs/up/f0.txt`, { headers: c.auth });

@@ -22,32 +22,168 @@ const data = () => file("bytes", "in.bin");
 describe("triggering: every bad input gets its status and a JSON error, and starts nothing", () => {
   const cases: [string, () => FormData | Record<string, unknown>, number, string][] = [
     ["configuration_names missing", () => form({ first_data: data() }), 400, "missing_field"],
-    ["configuration_names not JSON", () => form({ configuration_names: "[first", first_data: data() }), 400, "malformed_json"],
+    [
+      "configuration_names not JSON",
+      () => form({ configuration_names: "[first", first_data: data() }),
+      400,
+      "malformed_json",
+    ],
     ["configuration_names empty", () => form({ configuration_names: "[]" }), 400, "invalid_configuration_names"],
     ["configuration_names not an array", () => ({ configuration_names: "first" }), 400, "malformed_json"],
-    ["configuration_names with a bad name", () => ({ configuration_names: ["Bad!"] }), 400, "invalid_configuration_names"],
-    ["a configuration twice", () => form({ configuration_names: '["first","first"]', first_data: data() }), 400, "duplicate_configuration"],
-    ["too many configurations", () => ({ configuration_names: Array.from({ length: 51 }, (_, i) => `c${i}`) }), 400, "too_many_steps"],
-    ["unknown configuration", () => form({ configuration_names: '["first","nope"]', first_data: data(), nope_input: "first" }), 404, "configuration_not_found"],
+    [
+      "configuration_names with a bad name",
+      () => ({ configuration_names: ["Bad!"] }),
+      400,
+      "invalid_configuration_names",
+    ],
+    [
+      "a configuration twice",
+      () => form({ configuration_names: '["first","first"]', first_data: data() }),
+      400,
+      "duplicate_configuration",
+    ],
+    [
+      "too many configurations",
+      () => ({ configuration_names: Array.from({ length: 51 }, (_, i) => `c${i}`) }),
+      400,
+      "too_many_steps",
+    ],
+    [
+      "unknown configuration",
+      () => form({ configuration_names: '["first","nope"]', first_data: data(), nope_input: "first" }),
+      404,
+      "configuration_not_found",
+    ],
     ["missing input", () => form({ configuration_names: names, first_data: data() }), 400, "missing_input"],
-    ["two inputs", () => form({ configuration_names: names, first_data: data(), second_data: data(), second_input: "first" }), 400, "multiple_inputs"],
-    ["_input naming a later configuration", () => form({ configuration_names: names, first_input: "second", second_data: data() }), 422, "input_not_earlier"],
-    ["_input naming itself", () => form({ configuration_names: names, first_data: data(), second_input: "second" }), 422, "input_not_earlier"],
-    ["_input naming a configuration not in the group", () => form({ configuration_names: names, first_data: data(), second_input: "third" }), 422, "input_not_earlier"],
-    ["_override naming a later configuration", () => form({ configuration_names: names, first_data: data(), first_extras: '{"overlay_file_name_override":"second"}', second_input: "first" }), 422, "input_not_earlier"],
-    ["_override of a param that is not an asset", () => form({ configuration_names: names, first_data: data(), second_input: "first", second_extras: '{"storage_override":"first"}' }), 400, "invalid_override"],
-    ["extras not JSON", () => form({ configuration_names: names, first_data: data(), first_extras: "{x", second_input: "first" }), 400, "malformed_json"],
-    ["extras not an object", () => form({ configuration_names: names, first_data: data(), first_extras: "[1]", second_input: "first" }), 400, "invalid_extras"],
-    ["extras with an unknown key", () => form({ configuration_names: names, first_data: data(), first_extras: '{"colour":"red"}', second_input: "first" }), 400, "unknown_extra"],
-    ["extras with a bad value", () => form({ configuration_names: names, first_data: data(), first_extras: '{"storage":5}', second_input: "first" }), 400, "invalid_params"],
-    ["an unknown field", () => form({ configuration_names: names, first_data: data(), second_input: "first", frist_data: data() }), 400, "unknown_field"],
-    ["_data that is not a file", () => form({ configuration_names: names, first_data: "text", second_input: "first" }), 400, "invalid_data"],
+    [
+      "two inputs",
+      () => form({ configuration_names: names, first_data: data(), second_data: data(), second_input: "first" }),
+      400,
+      "multiple_inputs",
+    ],
+    [
+      "_input naming a later configuration",
+      () => form({ configuration_names: names, first_input: "second", second_data: data() }),
+      422,
+      "input_not_earlier",
+    ],
+    [
+      "_input naming itself",
+      () => form({ configuration_names: names, first_data: data(), second_input: "second" }),
+      422,
+      "input_not_earlier",
+    ],
+    [
+      "_input naming a configuration not in the group",
+      () => form({ configuration_names: names, first_data: data(), second_input: "third" }),
+      422,
+      "input_not_earlier",
+    ],
+    [
+      "_override naming a later configuration",
+      () =>
+        form({
+          configuration_names: names,
+          first_data: data(),
+          first_extras: '{"overlay_file_name_override":"second"}',
+          second_input: "first",
+        }),
+      422,
+      "input_not_earlier",
+    ],
+    [
+      "_override of a param that is not an asset",
+      () =>
+        form({
+          configuration_names: names,
+          first_data: data(),
+          second_input: "first",
+          second_extras: '{"storage_override":"first"}',
+        }),
+      400,
+      "invalid_override",
+    ],
+    [
+      "extras not JSON",
+      () => form({ configuration_names: names, first_data: data(), first_extras: "{x", second_input: "first" }),
+      400,
+      "malformed_json",
+    ],
+    [
+      "extras not an object",
+      () => form({ configuration_names: names, first_data: data(), first_extras: "[1]", second_input: "first" }),
+      400,
+      "invalid_extras",
+    ],
+    [
+      "extras with an unknown key",
+      () =>
+        form({
+          configuration_names: names,
+          first_data: data(),
+          first_extras: '{"colour":"red"}',
+          second_input: "first",
+        }),
+      400,
+      "unknown_extra",
+    ],
+    [
+      "extras with a bad value",
+      () =>
+        form({ configuration_names: names, first_data: data(), first_extras: '{"storage":5}', second_input: "first" }),
+      400,
+      "invalid_params",
+    ],
+    [
+      "an unknown field",
+      () => form({ configuration_names: names, first_data: data(), second_input: "first", frist_data: data() }),
+      400,
+      "unknown_field",
+    ],
+    [
+      "_data that is not a file",
+      () => form({ configuration_names: names, first_data: "text", second_input: "first" }),
+      400,
+      "invalid_data",
+    ],
     ["_data in a JSON body", () => ({ configuration_names: ["first"], first_data: "aGVsbG8=" }), 400, "invalid_data"],
-    ["webhook_url not https", () => form({ configuration_names: names, first_data: data(), second_input: "first", webhook_url: "ftp://example.com/hook" }), 400, "invalid_url"],
-    ["webhook_url plain http to a public host", () => form({ configuration_names: names, first_data: data(), second_input: "first", webhook_url: "http://example.com/hook" }), 400, "invalid_url"],
-    ["webhook_url not a URL", () => ({ configuration_names: ["first"], first_url: "https://example.com/a.mp4", webhook_url: "not a url" }), 400, "invalid_url"],
+    [
+      "webhook_url not https",
+      () =>
+        form({
+          configuration_names: names,
+          first_data: data(),
+          second_input: "first",
+          webhook_url: "ftp://example.com/hook",
+        }),
+      400,
+      "invalid_url",
+    ],
+    [
+      "webhook_url plain http to a public host",
+      () =>
+        form({
+          configuration_names: names,
+          first_data: data(),
+          second_input: "first",
+          webhook_url: "http://example.com/hook",
+        }),
+      400,
+      "invalid_url",
+    ],
+    [
+      "webhook_url not a URL",
+      () => ({ configuration_names: ["first"], first_url: "https://example.com/a.mp4", webhook_url: "not a url" }),
+      400,
+      "invalid_url",
+    ],
     ["_url not a URL", () => ({ configuration_names: ["first"], first_url: "file:///etc/passwd" }), 400, "invalid_url"],
-    ["content_id not a string", () => ({ configuration_names: ["first"], first_url: "https://example.com/a.mp4", content_id: { a: 1 } }), 400, "invalid_field"],
+    [
+      "content_id not a string",
+      () => ({ configuration_names: ["first"], first_url: "https://example.com/a.mp4", content_id: { a: 1 } }),
+      400,
+      "invalid_field",
+    ],
   ];
 
   for (const [what, body, status, code] of cases) {
@@ -62,35 +198,58 @@ describe("triggering: every bad input gets its status and a JSON error, and star
   it("a task takes configuration_name, data, data_url and extras", async () => {
     const missing = await submit(c, form({ data: data() }), "task");
     expect([missing.status, missing.body.error.code]).toEqual([400, "missing_field"]);
-    const both = await submit(c, form({ configuration_name: "first", data: data(), data_url: "https://example.com/x" }), "task");
+    const both = await submit(
+      c,
+      form({ configuration_name: "first", data: data(), data_url: "https://example.com/x" }),
+      "task",
+    );
     expect([both.status, both.body.error.code]).toEqual([400, "multiple_inputs"]);
     const unknown = await submit(c, form({ configuration_name: "zzz", data: data() }), "task");
     expect([unknown.status, unknown.body.error.code]).toEqual([404, "configuration_not_found"]);
   });
 
   it("refuses other media types, malformed JSON and malformed multipart", async () => {
-    const text = await apiJson("/api/taskgroup/", { method: "POST", headers: { ...c.auth, "content-type": "text/plain" }, body: "hi" });
+    const text = await apiJson("/api/taskgroup/", {
+      method: "POST",
+      headers: { ...c.auth, "content-type": "text/plain" },
+      body: "hi",
+    });
     expect([text.status, text.body.error.code]).toEqual([415, "unsupported_media_type"]);
-    const json = await apiJson("/api/taskgroup/", { method: "POST", headers: { ...c.auth, "content-type": "application/json" }, body: "{oops" });
+    const json = await apiJson("/api/taskgroup/", {
+      method: "POST",
+      headers: { ...c.auth, "content-type": "application/json" },
+      body: "{oops",
+    });
     expect([json.status, json.body.error.code]).toEqual([400, "malformed_json"]);
     const multi = await apiJson("/api/taskgroup/", {
       method: "POST",
       headers: { ...c.auth, "content-type": "multipart/form-data; boundary=xyz" },
-      body: "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunterminated",
+      body: '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated',
     });
     expect([multi.status, multi.body.error.code]).toEqual([400, "malformed_multipart"]);
   });
 
   it("refuses a body over the upload cap with 413 from its Content-Length", async () => {
-    const big = form({ configuration_names: '["first"]', first_data: file(new Uint8Array(13 * 1024 * 1024), "big.bin") });
+    const big = form({
+      configuration_names: '["first"]',
+      first_data: file(new Uint8Array(13 * 1024 * 1024), "big.bin"),
+    });
     const res = await submit(c, big);
     expect([res.status, res.body.error.code]).toEqual([413, "payload_too_large"]);
     expect(res.body.error.details.limit_bytes).toBe(12 * 1024 * 1024);
   });
 
   it("refuses a JSON body over 1 MB with 413, counted while read when it is chunked", async () => {
-    const big = JSON.stringify({ configuration_names: ["first"], first_url: "https://example.com/a", custom_data: { pad: "x".repeat(1024 * 1024) } });
-    const declared = await apiJson("/api/taskgroup/", { method: "POST", headers: { ...c.auth, "content-type": "application/json" }, body: big });
+    const big = JSON.stringify({
+      configuration_names: ["first"],
+      first_url: "https://example.com/a",
+      custom_data: { pad: "x".repeat(1024 * 1024) },
+    });
+    const declared = await apiJson("/api/taskgroup/", {
+      method: "POST",
+      headers: { ...c.auth, "content-type": "application/json" },
+      body: big,
+    });
     expect([declared.status, declared.body.error.code]).toEqual([413, "payload_too_large"]);
     // No Content-Length: the cap is counted on the bytes read, and reading stops there.
     let pulled = 0;
@@ -102,7 +261,12 @@ describe("triggering: every bad input gets its status and a JSON error, and star
         controller.enqueue(chunk);
       },
     });
-    const chunked = await apiJson("/api/configurations/huge", { method: "PUT", headers: { ...c.auth, "content-type": "application/json" }, body: endless, duplex: "half" } as RequestInit);
+    const chunked = await apiJson("/api/configurations/huge", {
+      method: "PUT",
+      headers: { ...c.auth, "content-type": "application/json" },
+      body: endless,
+      duplex: "half",
+    } as RequestInit);
     expect([chunked.status, chunked.body.error.code]).toEqual([413, "payload_too_large"]);
     expect(chunked.body.error.details.limit_bytes).toBe(1024 * 1024);
     expect(pulled).toBeLessThan(4 * 1024 * 1024);
@@ -127,7 +291,12 @@ describe("Idempotency-Key", () => {
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
     expect(again.body.task_id).toBe(first.body.task_id);
-    const other = await submit(d, form({ configuration_names: '["up"]', up_data: file("different", "other.txt") }), "taskgroup", key);
+    const other = await submit(
+      d,
+      form({ configuration_names: '["up"]', up_data: file("different", "other.txt") }),
+      "taskgroup",
+      key,
+    );
     expect([other.status, other.body.error.code]).toEqual([409, "idempotency_conflict"]);
     const list = await apiJson("/api/taskgroup", { headers: d.auth });
     expect(list.body.taskgroups.map((t: any) => t.task_id)).toEqual([first.body.task_id]);

@@ -9,7 +9,17 @@ import { inject } from "vitest";
 import { describe, expect, it } from "vitest";
 import type { ClientStore } from "../src/durable/client-store";
 import { clientStore } from "../src/lib/stubs";
-import { api, apiJson, newClient, putConfiguration, putStorage, s3Bytes, submit, waitForEnd, type TestClient } from "./support/api";
+import {
+  api,
+  apiJson,
+  newClient,
+  putConfiguration,
+  putStorage,
+  s3Bytes,
+  submit,
+  waitForEnd,
+  type TestClient,
+} from "./support/api";
 import { patternBytes } from "./support/pattern";
 
 const MB = 1024 * 1024;
@@ -39,13 +49,31 @@ async function prefixKeys(prefix: string): Promise<string[]> {
 const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 async function create(c: TestClient, length: number, metadata?: string) {
-  const res = await api("/api/uploads", { method: "POST", headers: { ...c.auth, ...TUS, "upload-length": String(length), ...(metadata ? { "upload-metadata": metadata } : {}) } });
+  const res = await api("/api/uploads", {
+    method: "POST",
+    headers: {
+      ...c.auth,
+      ...TUS,
+      "upload-length": String(length),
+      ...(metadata ? { "upload-metadata": metadata } : {}),
+    },
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return new URL(res.headers.get("location")!).pathname;
 }
 
 const patch = (c: TestClient, path: string, offset: number, body: Uint8Array, extra: Record<string, string> = {}) =>
-  api(path, { method: "PATCH", headers: { ...c.auth, ...TUS, "content-type": "application/offset+octet-stream", "upload-offset": String(offset), ...extra }, body });
+  api(path, {
+    method: "PATCH",
+    headers: {
+      ...c.auth,
+      ...TUS,
+      "content-type": "application/offset+octet-stream",
+      "upload-offset": String(offset),
+      ...extra,
+    },
+    body,
+  });
 
 describe("streamed submissions", () => {
   it("a chunked body over the limit is refused with 413 before the rest is read, and nothing stays stored", async () => {
@@ -53,9 +81,16 @@ describe("streamed submissions", () => {
     await putStorage(c, "s");
     await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
     const boundary = "----cascade-test";
-    const head = new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="configuration_names"\r\n\r\n["up"]\r\n--${boundary}\r\nContent-Disposition: form-data; name="up_data"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const head = new TextEncoder().encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="configuration_names"\r\n\r\n["up"]\r\n--${boundary}\r\nContent-Disposition: form-data; name="up_data"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
     const file = lazyBody(40 * MB, head); // the limit in tests is 12 MB
-    const res = await apiJson("/api/taskgroup/", { method: "POST", headers: { ...c.auth, "content-type": `multipart/form-data; boundary=${boundary}` }, body: file.stream, duplex: "half" } as RequestInit);
+    const res = await apiJson("/api/taskgroup/", {
+      method: "POST",
+      headers: { ...c.auth, "content-type": `multipart/form-data; boundary=${boundary}` },
+      body: file.stream,
+      duplex: "half",
+    } as RequestInit);
     expect([res.status, res.body.error.code]).toEqual([413, "payload_too_large"]);
     expect(file.pulled()).toBeLessThan(20 * MB);
     expect(await prefixKeys(`clients/${c.name}/`)).toEqual([]);
@@ -65,16 +100,28 @@ describe("streamed submissions", () => {
   it("a chunked asset PUT is streamed and counted: within the limit stored byte for byte, over it 413", async () => {
     const c = await newClient("big");
     const ok = lazyBody(7 * MB);
-    const put = await apiJson("/api/assets/seven.bin", { method: "PUT", headers: c.auth, body: ok.stream, duplex: "half" } as RequestInit);
+    const put = await apiJson("/api/assets/seven.bin", {
+      method: "PUT",
+      headers: c.auth,
+      body: ok.stream,
+      duplex: "half",
+    } as RequestInit);
     expect(put.status).toBe(201);
     expect(put.body.size).toBe(7 * MB);
     const back = new Uint8Array(await (await api("/api/assets/seven.bin", { headers: c.auth })).arrayBuffer());
     expect(equalBytes(back, patternBytes(0, 7 * MB))).toBe(true);
     const over = lazyBody(40 * MB);
-    const res = await apiJson("/api/assets/huge.bin", { method: "PUT", headers: c.auth, body: over.stream, duplex: "half" } as RequestInit);
+    const res = await apiJson("/api/assets/huge.bin", {
+      method: "PUT",
+      headers: c.auth,
+      body: over.stream,
+      duplex: "half",
+    } as RequestInit);
     expect([res.status, res.body.error.code]).toEqual([413, "payload_too_large"]);
     expect(over.pulled()).toBeLessThan(20 * MB);
-    expect((await apiJson("/api/assets", { headers: c.auth })).body.assets.map((a: any) => a.name)).toEqual(["seven.bin"]);
+    expect((await apiJson("/api/assets", { headers: c.auth })).body.assets.map((a: any) => a.name)).toEqual([
+      "seven.bin",
+    ]);
   });
 });
 
@@ -82,7 +129,10 @@ describe("resumable uploads (tus 1.0)", () => {
   it("takes a file in uneven pieces, reports its offset, and a taskgroup uses it byte for byte", async () => {
     const c = await newClient("tus");
     await putStorage(c, "s");
-    await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s", key_template: "{prefix}/{file_name}" } });
+    await putConfiguration(c, "up", {
+      adapter: "s3-upload",
+      params: { storage: "s", key_template: "{prefix}/{file_name}" },
+    });
     const total = 13 * MB + 12_345;
     const data = patternBytes(0, total);
     const path = await create(c, total, `filename ${btoa("talk.mp4")},filetype ${btoa("video/mp4")}`);
@@ -94,7 +144,12 @@ describe("resumable uploads (tus 1.0)", () => {
       expect(res.headers.get("tus-resumable")).toBe("1.0.0");
       if (i === 0) {
         const head = await api(path, { method: "HEAD", headers: { ...c.auth, ...TUS } });
-        expect([head.status, head.headers.get("upload-offset"), head.headers.get("upload-length"), head.headers.get("cache-control")]).toEqual([200, String(cuts[1]), String(total), "no-store"]);
+        expect([
+          head.status,
+          head.headers.get("upload-offset"),
+          head.headers.get("upload-length"),
+          head.headers.get("cache-control"),
+        ]).toEqual([200, String(cuts[1]), String(total), "no-store"]);
       }
     }
     const id = path.split("/").pop()!;
@@ -115,7 +170,13 @@ describe("resumable uploads (tus 1.0)", () => {
     const body = patternBytes(0, 1000);
     const res = await api("/api/uploads", {
       method: "POST",
-      headers: { ...c.auth, ...TUS, "upload-length": "1000", "upload-metadata": `asset ${btoa("logo.bin")}`, "content-type": "application/offset+octet-stream" },
+      headers: {
+        ...c.auth,
+        ...TUS,
+        "upload-length": "1000",
+        "upload-metadata": `asset ${btoa("logo.bin")}`,
+        "content-type": "application/offset+octet-stream",
+      },
       body,
     });
     expect([res.status, res.headers.get("upload-offset")]).toEqual([201, "1000"]);
@@ -128,12 +189,24 @@ describe("resumable uploads (tus 1.0)", () => {
     const c = await newClient("tus");
     const path = await create(c, 10);
     expect((await api(path, { method: "HEAD", headers: c.auth })).status).toBe(412);
-    expect((await patch(c, path, 0, new Uint8Array(5), { "content-type": "application/octet-stream" })).status).toBe(415);
+    expect((await patch(c, path, 0, new Uint8Array(5), { "content-type": "application/octet-stream" })).status).toBe(
+      415,
+    );
     expect((await patch(c, path, 3, new Uint8Array(5))).status).toBe(409);
     const over = await patch(c, path, 0, new Uint8Array(11));
     expect(over.status).toBe(413);
-    expect((await api("/api/uploads", { method: "POST", headers: { ...c.auth, ...TUS, "upload-length": String(31 * MB) } })).status).toBe(413);
-    expect((await api("/api/uploads", { method: "POST", headers: { ...c.auth, ...TUS, "upload-length": "5", "upload-metadata": "filename ###" } })).status).toBe(400);
+    expect(
+      (await api("/api/uploads", { method: "POST", headers: { ...c.auth, ...TUS, "upload-length": String(31 * MB) } }))
+        .status,
+    ).toBe(413);
+    expect(
+      (
+        await api("/api/uploads", {
+          method: "POST",
+          headers: { ...c.auth, ...TUS, "upload-length": "5", "upload-metadata": "filename ###" },
+        })
+      ).status,
+    ).toBe(400);
     expect((await api("/api/uploads", { method: "POST", headers: { ...c.auth, ...TUS } })).status).toBe(400);
     const unfinished = await submit(c, { configuration_names: ["x"], x_upload: path.split("/").pop() });
     expect(unfinished.status).toBe(404); // configuration x does not exist: checked first
@@ -177,12 +250,17 @@ describe("streamed _url imports", () => {
   it("streams a body with no Content-Length into R2 byte for byte, and fails one over the cap clearly", async () => {
     const c = await newClient("import");
     await putStorage(c, "s");
-    await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s", key_template: "{prefix}/{task_id}" } });
+    await putConfiguration(c, "up", {
+      adapter: "s3-upload",
+      params: { storage: "s", key_template: "{prefix}/{task_id}" },
+    });
     const base = inject("receiverUrl");
     const ok = await submit(c, { configuration_names: ["up"], up_url: `${base}/bytes/${12 * MB + 5}` });
     const done = await waitForEnd(c, ok.body.task_id, 60_000);
     expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
-    expect(equalBytes(await s3Bytes("media", done.results[0].result[0].file_key), patternBytes(0, 12 * MB + 5))).toBe(true);
+    expect(equalBytes(await s3Bytes("media", done.results[0].result[0].file_key), patternBytes(0, 12 * MB + 5))).toBe(
+      true,
+    );
 
     const over = await submit(c, { configuration_names: ["up"], up_url: `${base}/bytes/${31 * MB}` });
     const failed = await waitForEnd(c, over.body.task_id, 60_000);

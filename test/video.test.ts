@@ -1,5 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, file, newClient, newSink, putConfiguration, putStorage, s3, s3Bytes, submit, waitForEnd, type TestClient } from "./support/api";
+import {
+  api,
+  file,
+  newClient,
+  newSink,
+  putConfiguration,
+  putStorage,
+  s3,
+  s3Bytes,
+  submit,
+  waitForEnd,
+  type TestClient,
+} from "./support/api";
 import { decodePng, encodePng, solid } from "./support/png";
 import { frame, probe, rgb, video } from "./support/video";
 
@@ -29,12 +41,23 @@ beforeAll(async () => {
   c = await newClient("vid");
   blue = await video({ color: "blue", d: 2 });
   const logo = await encodePng(solid(40, 40, [255, 0, 0, 255]));
-  expect((await api("/api/assets/logo.png", { method: "PUT", headers: { ...c.auth, "content-type": "image/png" }, body: logo })).status).toBe(201);
+  expect(
+    (
+      await api("/api/assets/logo.png", {
+        method: "PUT",
+        headers: { ...c.auth, "content-type": "image/png" },
+        body: logo,
+      })
+    ).status,
+  ).toBe(201);
 }, 120_000);
 
 describe("video-overlay", () => {
   it("puts the logo in the chosen corner, keeps size, duration and audio", async () => {
-    await putConfiguration(c, "tg-overlay", { adapter: "video-overlay", params: { overlay_file_name: "logo.png", position: "top-right", margin: 10 } });
+    await putConfiguration(c, "tg-overlay", {
+      adapter: "video-overlay",
+      params: { overlay_file_name: "logo.png", position: "top-right", margin: 10 },
+    });
     const done = await run("tg-overlay", blue);
     expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
     expect(done.steps[0].progress).toBe(100);
@@ -53,7 +76,10 @@ describe("video-overlay", () => {
 
 describe("progress", () => {
   it("ffmpeg's progress reaches the taskgroup and on_progress callbacks as task.progress events", async () => {
-    await putConfiguration(c, "tg-overlay", { adapter: "video-overlay", params: { overlay_file_name: "logo.png", position: "top-right", margin: 10 } });
+    await putConfiguration(c, "tg-overlay", {
+      adapter: "video-overlay",
+      params: { overlay_file_name: "logo.png", position: "top-right", margin: 10 },
+    });
     const sink = await newSink(c.secret);
     const form = new FormData();
     form.set("configuration_names", '["tg-overlay"]');
@@ -77,10 +103,24 @@ describe("video-join", () => {
   it("normalises sizes, frame rates and missing audio; the duration is the sum", async () => {
     const intro = await video({ w: 640, h: 360, d: 1, fps: 30, audio: true });
     const outro = await video({ w: 160, h: 120, d: 1, fps: 15, audio: false });
-    for (const [name, bytes] of [["intro.mp4", intro], ["outro.mp4", outro]] as const) {
-      expect((await api(`/api/assets/${name}`, { method: "PUT", headers: { ...c.auth, "content-type": "video/mp4" }, body: bytes })).status).toBe(201);
+    for (const [name, bytes] of [
+      ["intro.mp4", intro],
+      ["outro.mp4", outro],
+    ] as const) {
+      expect(
+        (
+          await api(`/api/assets/${name}`, {
+            method: "PUT",
+            headers: { ...c.auth, "content-type": "video/mp4" },
+            body: bytes,
+          })
+        ).status,
+      ).toBe(201);
     }
-    await putConfiguration(c, "join", { adapter: "video-join", params: { prepend_file_name: "intro.mp4", append_file_name: "outro.mp4" } });
+    await putConfiguration(c, "join", {
+      adapter: "video-join",
+      params: { prepend_file_name: "intro.mp4", append_file_name: "outro.mp4" },
+    });
     const done = await run("join", await video({ d: 2 }));
     expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
     const info = await probe(await outputBytes(done));
@@ -93,7 +133,10 @@ describe("video-join", () => {
 
 describe("video-transcode and video-thumbnail", () => {
   it("transcodes to a smaller MP4, keeping the aspect ratio", async () => {
-    await putConfiguration(c, "small", { adapter: "video-transcode", params: { format: "mp4", width: 160, video_bitrate: "300k" } });
+    await putConfiguration(c, "small", {
+      adapter: "video-transcode",
+      params: { format: "mp4", width: 160, video_bitrate: "300k" },
+    });
     const done = await run("small", await video({ d: 2 }));
     const info = await probe(await outputBytes(done));
     expect(info.video).toEqual({ codec: "h264", width: 160, height: 120 });
@@ -173,12 +216,20 @@ describe("video: bad input fails the step clearly", () => {
     // Each was once accepted up to 7680 wide: a frame far beyond what the isolate's memory holds.
     await putConfiguration(c, "wide-transcode", { adapter: "video-transcode", params: { width: 7680 } });
     await putConfiguration(c, "wide-thumb", { adapter: "video-thumbnail", params: { width: 7680 } });
-    await putConfiguration(c, "wide-overlay", { adapter: "video-overlay", params: { overlay_file_name: "logo.png", width: 7680 } });
-    const [transcode, thumb, overlay] = await Promise.all(["wide-transcode", "wide-thumb", "wide-overlay"].map((n) => run(n, blue)));
+    await putConfiguration(c, "wide-overlay", {
+      adapter: "video-overlay",
+      params: { overlay_file_name: "logo.png", width: 7680 },
+    });
+    const [transcode, thumb, overlay] = await Promise.all(
+      ["wide-transcode", "wide-thumb", "wide-overlay"].map((n) => run(n, blue)),
+    );
     expect(transcode.results[0].result).toMatch(/^the output is 7680×5760; the media Worker handles up to 1280×720/);
     expect(thumb.results[0].result).toMatch(/^the thumbnail is 7680×5760; the media Worker handles up to 1280×720/);
-    expect(overlay.results[0].result).toMatch(/^the overlay logo\.png is 7680×7680; the media Worker handles up to 1280×720/);
-    for (const done of [transcode, thumb, overlay]) expect([done.status, done.steps[0].attempts]).toEqual(["Failed", 1]);
+    expect(overlay.results[0].result).toMatch(
+      /^the overlay logo\.png is 7680×7680; the media Worker handles up to 1280×720/,
+    );
+    for (const done of [transcode, thumb, overlay])
+      expect([done.status, done.steps[0].attempts]).toEqual(["Failed", 1]);
   });
 
   it("a chain across all three Workers runs each link on its own: thumbnail (media) → text (image) → upload (API)", async () => {
@@ -186,7 +237,10 @@ describe("video: bad input fails the step clearly", () => {
     await putConfiguration(c, "mixed", {
       chain: [
         { adapter: "video-thumbnail", params: { time: 0.5, width: 160 } },
-        { adapter: "image-compositor", params: { layers: [{ type: "text", text: "MIXED", x: 4, y: 20, size: 20, color: "#ffffff" }] } },
+        {
+          adapter: "image-compositor",
+          params: { layers: [{ type: "text", text: "MIXED", x: 4, y: 20, size: 20, color: "#ffffff" }] },
+        },
         { adapter: "s3-upload", params: { storage: "mixed-target", key_template: "{prefix}/{file_name}" } },
       ],
     });
@@ -207,14 +261,30 @@ describe("the seed scenario through HTTP", () => {
     await putStorage(c, "abc-uploads", { prefix: `seed/${c.name}` });
     await putConfiguration(c, "tg-image-compositor", {
       adapter: "image-compositor",
-      params: { width: 120, height: 60, background: "#00ff00", layers: [{ type: "text", text: "{{additional_context.voucher_code}}", x: 4, y: 14, size: 24, color: "#000000" }] },
+      params: {
+        width: 120,
+        height: 60,
+        background: "#00ff00",
+        layers: [
+          { type: "text", text: "{{additional_context.voucher_code}}", x: 4, y: 14, size: 24, color: "#000000" },
+        ],
+      },
     });
-    await putConfiguration(c, "tg-overlay", { adapter: "video-overlay", params: { overlay_file_name: "logo.png", position: "bottom-left", margin: 0 } });
-    await putConfiguration(c, "tg-s3-upload", { adapter: "s3-upload", params: { storage: "abc-uploads", key_template: "{prefix}/{file_name}" } });
+    await putConfiguration(c, "tg-overlay", {
+      adapter: "video-overlay",
+      params: { overlay_file_name: "logo.png", position: "bottom-left", margin: 0 },
+    });
+    await putConfiguration(c, "tg-s3-upload", {
+      adapter: "s3-upload",
+      params: { storage: "abc-uploads", key_template: "{prefix}/{file_name}" },
+    });
     const sink = await newSink(c.secret);
     const form = new FormData();
     form.set("configuration_names", JSON.stringify(["tg-image-compositor", "tg-overlay", "tg-s3-upload"]));
-    form.set("tg-image-compositor_data", file(await encodePng(solid(12, 6, [0, 255, 0, 255])), "voucher.png", "image/png"));
+    form.set(
+      "tg-image-compositor_data",
+      file(await encodePng(solid(12, 6, [0, 255, 0, 255])), "voucher.png", "image/png"),
+    );
     form.set("tg-image-compositor_extras", JSON.stringify({ additional_context: { voucher_code: "SEED-1" } }));
     form.set("tg-overlay_data", file(blue, "talk.mp4", "video/mp4"));
     form.set("tg-overlay_extras", JSON.stringify({ overlay_file_name_override: "tg-image-compositor" }));
@@ -223,7 +293,11 @@ describe("the seed scenario through HTTP", () => {
     const { body } = await submit(c, form);
     const done = await waitForEnd(c, body.task_id, 120_000);
     expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
-    expect(done.results.map((r: any) => r.configuration)).toEqual(["tg-image-compositor", "tg-overlay", "tg-s3-upload"]);
+    expect(done.results.map((r: any) => r.configuration)).toEqual([
+      "tg-image-compositor",
+      "tg-overlay",
+      "tg-s3-upload",
+    ]);
     const key = done.results[2].result[0].file_key;
     expect(key).toBe(`seed/${c.name}/talk.mp4`);
     const uploaded = await s3Bytes("media", key);
@@ -235,7 +309,15 @@ describe("the seed scenario through HTTP", () => {
     expect(JSON.parse(hook.body)).toEqual({ status: "Succeeded", task_id: body.task_id, results: done.results });
 
     const outro = await video({ w: 320, h: 240, d: 1, color: "white" });
-    expect((await api("/api/assets/outro.mp4", { method: "PUT", headers: { ...c.auth, "content-type": "video/mp4" }, body: outro })).status).toBe(201);
+    expect(
+      (
+        await api("/api/assets/outro.mp4", {
+          method: "PUT",
+          headers: { ...c.auth, "content-type": "video/mp4" },
+          body: outro,
+        })
+      ).status,
+    ).toBe(201);
     await putConfiguration(c, "chain-video-join", {
       chain: [
         { adapter: "video-overlay", params: { overlay_file_name: "logo.png" } },

@@ -6,7 +6,10 @@ export const MAX_PIXELS = 16_000_000;
 
 export const color = z
   .string()
-  .regex(/^(#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|transparent)$/, "use #rgb, #rrggbb, #rrggbbaa or 'transparent'");
+  .regex(
+    /^(#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})|transparent)$/,
+    "use #rgb, #rrggbb, #rrggbbaa or 'transparent'",
+  );
 
 const dimension = z.number().int().min(1).max(16_384);
 
@@ -22,7 +25,10 @@ const imageLayer = z
     opacity: z.number().min(0).max(1).default(1),
   })
   .strict()
-  .refine((l) => (l.file_name === undefined) !== (l.input !== true), "an image layer takes exactly one of file_name or input: true");
+  .refine(
+    (l) => (l.file_name === undefined) !== (l.input !== true),
+    "an image layer takes exactly one of file_name or input: true",
+  );
 
 export const FONTS = ["Inter", "Inter Bold"] as const;
 
@@ -47,8 +53,16 @@ export const imageCompositorParams = z
     width: dimension.optional().describe("Canvas width; default: the input's."),
     height: dimension.optional(),
     background: color.default("transparent"),
-    background_file_name: z.string().min(1).max(128).optional().describe("An asset drawn stretched over the canvas first."),
-    layers: z.array(z.discriminatedUnion("type", [imageLayer, textLayer])).max(32).default([]),
+    background_file_name: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("An asset drawn stretched over the canvas first."),
+    layers: z
+      .array(z.discriminatedUnion("type", [imageLayer, textLayer]))
+      .max(32)
+      .default([]),
     format: z.enum(["png", "jpeg"]).default("png"),
     quality: z.number().int().min(1).max(100).default(85),
     output_file_name: z

@@ -13,7 +13,8 @@ async function load(ctx: AdapterContext, file: StepFile): Promise<Pixels> {
 /** Target size of a placed image: both given → stretch; one given → keep the aspect ratio. */
 /** Computed sizes are capped like inputs: a 16384×16384 layer would allocate 1 GiB. */
 export function checkPixels(what: string, width: number, height: number): void {
-  if (width * height > MAX_PIXELS) throw new StepError({ kind: "image_too_large", fileName: what, width, height, limit: MAX_PIXELS });
+  if (width * height > MAX_PIXELS)
+    throw new StepError({ kind: "image_too_large", fileName: what, width, height, limit: MAX_PIXELS });
 }
 
 function placedSize(img: Pixels, width?: number, height?: number): { width: number; height: number } {
@@ -45,10 +46,13 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
     const fill = parseColor(p.background);
     const inputIsBase = !p.layers.some((l) => l.type === "image" && l.input);
     // Over a transparent canvas, source-over leaves the source as it is: a full-size base is a plain copy.
-    const copyBase = inputIsBase && fill.a === 0 && !p.background_file_name && base.width === width && base.height === height;
+    const copyBase =
+      inputIsBase && fill.a === 0 && !p.background_file_name && base.width === width && base.height === height;
     const canvas = copyBase ? { width, height, data: base.data.slice() } : blank(width, height, fill);
     if (p.background_file_name) {
-      const bg = await timed("decode", async () => load(ctx, await ctx.asset("background_file_name", p.background_file_name!)));
+      const bg = await timed("decode", async () =>
+        load(ctx, await ctx.asset("background_file_name", p.background_file_name!)),
+      );
       const sized = await timed("resize", () => resizeImage(bg, width, height));
       await timed("blend", () => drawOver(canvas, sized, 0, 0));
     }
@@ -60,14 +64,18 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
     const context = { additional_context: p.additional_context ?? {} };
     for (const [i, layer] of p.layers.entries()) {
       if (layer.type === "image") {
-        const img = layer.input ? base : await timed("decode", async () => load(ctx, await ctx.asset(`layers[${i}].file_name`, layer.file_name!)));
+        const img = layer.input
+          ? base
+          : await timed("decode", async () => load(ctx, await ctx.asset(`layers[${i}].file_name`, layer.file_name!)));
         const size = placedSize(img, layer.width, layer.height);
         checkPixels(`layers[${i}]`, size.width, size.height);
         const sized = await timed("resize", () => resizeImage(img, size.width, size.height));
         await timed("blend", () => drawOver(canvas, sized, layer.x, layer.y, layer.opacity));
       } else {
         const text = fillTemplate(layer.text, context);
-        const rendered = await timed("text", () => renderText(layer, text, (w, h) => checkPixels(`layers[${i}]`, w, h)));
+        const rendered = await timed("text", () =>
+          renderText(layer, text, (w, h) => checkPixels(`layers[${i}]`, w, h)),
+        );
         await timed("blend", () => drawOver(canvas, rendered, layer.x, layer.y, layer.opacity, true));
       }
     }
@@ -79,7 +87,12 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
     return {
       result: {
         success: true,
-        output: { file_name: file.file_name, content_type: file.content_type, size: file.size, url: ctx.outputUrl(file) },
+        output: {
+          file_name: file.file_name,
+          content_type: file.content_type,
+          size: file.size,
+          url: ctx.outputUrl(file),
+        },
         width,
         height,
         timings_ms: rounded,

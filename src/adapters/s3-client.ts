@@ -34,13 +34,22 @@ export class S3Object {
   }
 
   async put(body: Body, size: number, contentType: string): Promise<PutResult> {
-    const res = await this.send("PutObject", this.url, "PUT", body, { "content-type": contentType, "content-length": String(size) });
+    const res = await this.send("PutObject", this.url, "PUT", body, {
+      "content-type": contentType,
+      "content-length": String(size),
+    });
     return { etag: unquote(res.headers.get("etag")) };
   }
 
   /** Multipart upload; `part(n)` yields part n (1-based) of `parts`. Aborts the upload on any failure. */
-  async putMultipart(parts: number, part: (n: number) => Promise<{ body: Body; size: number }>, contentType: string): Promise<PutResult> {
-    const created = await this.send("CreateMultipartUpload", `${this.url}?uploads`, "POST", "", { "content-type": contentType });
+  async putMultipart(
+    parts: number,
+    part: (n: number) => Promise<{ body: Body; size: number }>,
+    contentType: string,
+  ): Promise<PutResult> {
+    const created = await this.send("CreateMultipartUpload", `${this.url}?uploads`, "POST", "", {
+      "content-type": contentType,
+    });
     const uploadId = xmlField(await created.text(), "UploadId");
     if (!uploadId) throw this.rejected("CreateMultipartUpload", "MalformedResponse", "the response has no UploadId");
     try {
@@ -55,12 +64,23 @@ export class S3Object {
         "<CompleteMultipartUpload>" +
         etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${e}"</ETag></Part>`).join("") +
         "</CompleteMultipartUpload>";
-      const done = await this.send("CompleteMultipartUpload", `${this.url}?uploadId=${encodeURIComponent(uploadId)}`, "POST", xml, {
-        "content-type": "application/xml",
-      });
+      const done = await this.send(
+        "CompleteMultipartUpload",
+        `${this.url}?uploadId=${encodeURIComponent(uploadId)}`,
+        "POST",
+        xml,
+        {
+          "content-type": "application/xml",
+        },
+      );
       const text = await done.text();
       // S3 can answer 200 with an <Error> body on CompleteMultipartUpload.
-      if (/<Error>/.test(text)) throw this.rejected("CompleteMultipartUpload", xmlField(text, "Code") ?? "InternalError", xmlField(text, "Message") ?? text);
+      if (/<Error>/.test(text))
+        throw this.rejected(
+          "CompleteMultipartUpload",
+          xmlField(text, "Code") ?? "InternalError",
+          xmlField(text, "Message") ?? text,
+        );
       return { etag: unquote(xmlField(text, "ETag")), uploadId };
     } catch (err) {
       await this.aws
@@ -71,13 +91,22 @@ export class S3Object {
   }
 
   /** `operation` is the S3 API name, which failure messages carry in boto3's wording (what VCC's receivers parse). */
-  private async send(operation: string, url: string, method: string, body: Body, headers: Record<string, string>): Promise<Response> {
+  private async send(
+    operation: string,
+    url: string,
+    method: string,
+    body: Body,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     let res: Response;
     try {
       // Never followed: a signed request must not be bounced to a host the outbound rules never saw.
       res = await this.aws.fetch(url, { method, body, headers, redirect: "manual" });
     } catch (err) {
-      throw this.failure("storage_unavailable", `Could not connect to the endpoint URL: "${url.split("?")[0]}" (${String((err as Error)?.message ?? err)})`);
+      throw this.failure(
+        "storage_unavailable",
+        `Could not connect to the endpoint URL: "${url.split("?")[0]}" (${String((err as Error)?.message ?? err)})`,
+      );
     }
     if (res.ok) return res;
     const text = await res.text();
@@ -85,8 +114,11 @@ export class S3Object {
     const location = res.status >= 300 && res.status < 400 ? res.headers.get("location") : null;
     const message =
       xmlField(text, "Message") ??
-      (location ? `redirected to ${location}, which Cascade does not follow (check the region and endpoint)` : text.slice(0, 200) || res.statusText);
-    if (res.status >= 500 || res.status === 429) throw this.failure("storage_unavailable", awsError(operation, code, message));
+      (location
+        ? `redirected to ${location}, which Cascade does not follow (check the region and endpoint)`
+        : text.slice(0, 200) || res.statusText);
+    if (res.status >= 500 || res.status === 429)
+      throw this.failure("storage_unavailable", awsError(operation, code, message));
     throw this.rejected(operation, code, message);
   }
 
@@ -100,7 +132,8 @@ export class S3Object {
 }
 
 /** boto3's words for a refused call, e.g. "An error occurred (InvalidAccessKeyId) when calling the PutObject operation: …". */
-const awsError = (operation: string, code: string, message: string) => `An error occurred (${code}) when calling the ${operation} operation: ${message}`;
+const awsError = (operation: string, code: string, message: string) =>
+  `An error occurred (${code}) when calling the ${operation} operation: ${message}`;
 
 /** An object key as a URL path: each segment escaped, the slashes kept. */
 const keyPath = (key: string) => key.split("/").map(encodeURIComponent).join("/");
@@ -124,7 +157,11 @@ export function reportedUrl(target: Addressed, key: string): string {
 
 export function xmlField(xml: string, field: string): string | undefined {
   const m = new RegExp(`<${field}>([\\s\\S]*?)</${field}>`).exec(xml);
-  return m?.[1]?.replace(/&quot;/g, '"').replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+  return m?.[1]
+    ?.replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">");
 }
 
 const unquote = (etag: string | null | undefined) => (etag ?? "").replace(/^"|"$/g, "");

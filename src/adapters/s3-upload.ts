@@ -36,7 +36,12 @@ export const s3Upload: Adapter<S3UploadParams> = {
             input.content_type,
           );
     return {
-      result: { bucket_name: target.bucket, file_key: key, url: reportedUrl(target, key), activity: [put.uploadId ?? put.etag] },
+      result: {
+        bucket_name: target.bucket,
+        file_key: key,
+        url: reportedUrl(target, key),
+        activity: [put.uploadId ?? put.etag],
+      },
     };
   },
 };

@@ -52,5 +52,7 @@ export interface Adapter<P = unknown> {
  * table, or a table entry the catalog places elsewhere, is a type error, not a run-time failure.
  */
 export type AdaptersOf<R extends Runtime> = {
-  [K in AdapterName as (typeof catalog)[K]["runtime"] extends R ? K : never]: Adapter<z.output<(typeof catalog)[K]["params"]>>;
+  [K in AdapterName as (typeof catalog)[K]["runtime"] extends R ? K : never]: Adapter<
+    z.output<(typeof catalog)[K]["params"]>
+  >;
 };

@@ -27,20 +27,38 @@ export const videoJoin: Adapter<VideoJoinParams> = {
   async run(input, p, ctx) {
     const main = await loadVideo(ctx, input, "main.mp4");
     const parts: LoadedVideo[] = [];
-    if (p.prepend_file_name) parts.push(await loadVideo(ctx, await ctx.asset("prepend_file_name", p.prepend_file_name), "prepend.mp4"));
+    if (p.prepend_file_name)
+      parts.push(await loadVideo(ctx, await ctx.asset("prepend_file_name", p.prepend_file_name), "prepend.mp4"));
     parts.push(main);
-    if (p.append_file_name) parts.push(await loadVideo(ctx, await ctx.asset("append_file_name", p.append_file_name), "append.mp4"));
+    if (p.append_file_name)
+      parts.push(await loadVideo(ctx, await ctx.asset("append_file_name", p.append_file_name), "append.mp4"));
     const total = parts.reduce((s, x) => s + (x.info.duration ?? 0), 0);
     if (total > ctx.limits.maxVideoSeconds) {
-      throw new StepError({ kind: "video_too_long", fileName: "the joined video", seconds: Math.round(total), limitSeconds: ctx.limits.maxVideoSeconds });
+      throw new StepError({
+        kind: "video_too_long",
+        fileName: "the joined video",
+        seconds: Math.round(total),
+        limitSeconds: ctx.limits.maxVideoSeconds,
+      });
     }
     ctx.progress(0.05);
     const v = main.info.video!;
     const fps = p.fps ?? Math.round(v.fps ?? 25);
     const args = [
       ...parts.flatMap((x) => ["-i", x.name]),
-      "-filter_complex", joinFilter(parts, even(v.width), even(v.height), fps),
-      "-map", "[v]", "-map", "[a]", ...H264, "-c:a", "aac", "-b:a", "128k", ...MP4, "out.mp4",
+      "-filter_complex",
+      joinFilter(parts, even(v.width), even(v.height), fps),
+      "-map",
+      "[v]",
+      "-map",
+      "[a]",
+      ...H264,
+      "-c:a",
+      "aac",
+      "-b:a",
+      "128k",
+      ...MP4,
+      "out.mp4",
     ];
     const out = await run(Object.fromEntries(parts.map((x) => [x.name, x.data])), args, ctx);
     return finish(ctx, out, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");

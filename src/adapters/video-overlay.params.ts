@@ -5,7 +5,11 @@ export const POSITIONS = ["top-left", "top-right", "bottom-left", "bottom-right"
 
 export const videoOverlayParams = z
   .object({
-    overlay_file_name: z.string().min(1).max(128).describe("A PNG/JPEG asset, or an earlier output through overlay_file_name_override."),
+    overlay_file_name: z
+      .string()
+      .min(1)
+      .max(128)
+      .describe("A PNG/JPEG asset, or an earlier output through overlay_file_name_override."),
     position: z.enum(POSITIONS).default("bottom-right"),
     x: z.number().int().min(0).optional().describe("With y, places the overlay's top-left corner instead of position."),
     y: z.number().int().min(0).optional(),
@@ -18,6 +22,9 @@ export const videoOverlayParams = z
   })
   .strict()
   .refine((p) => (p.x === undefined) === (p.y === undefined), { message: "give both x and y, or neither", path: ["x"] })
-  .refine((p) => p.start === undefined || p.end === undefined || p.end > p.start, { message: "end must be after start", path: ["end"] });
+  .refine((p) => p.start === undefined || p.end === undefined || p.end > p.start, {
+    message: "end must be after start",
+    path: ["end"],
+  });
 
 export type VideoOverlayParams = z.infer<typeof videoOverlayParams>;

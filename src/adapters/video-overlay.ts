@@ -5,7 +5,10 @@ import { probe } from "./video/ffmpeg";
 import { checkFrame, finish, H264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
 
 /** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
-export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): { x: string; y: string } {
+export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): {
+  x: string;
+  y: string;
+} {
   if (p.x !== undefined && p.y !== undefined) return { x: String(p.x), y: String(p.y) };
   const m = p.margin;
   const x = p.position === "center" ? "(W-w)/2" : p.position.endsWith("left") ? `${m}` : `W-w-${m}`;
@@ -31,10 +34,31 @@ export const videoOverlay: Adapter<VideoOverlayParams> = {
     const overlayFile = await ctx.asset("overlay_file_name", p.overlay_file_name);
     const overlay = new Uint8Array(await (await ctx.read(overlayFile)).arrayBuffer());
     const image = (await probe(overlay, "overlay.img")).info.video;
-    if (!image) throw new StepError({ kind: "image_undecodable", fileName: overlayFile.file_name, detail: "ffmpeg found no image in it" });
+    if (!image)
+      throw new StepError({
+        kind: "image_undecodable",
+        fileName: overlayFile.file_name,
+        detail: "ffmpeg found no image in it",
+      });
     checkFrame(`the overlay ${overlayFile.file_name}`, scaledSize(image, p.width));
     ctx.progress(0.05);
-    const args = ["-i", "in.mp4", "-i", "overlay.img", "-filter_complex", overlayFilter(p), "-map", "[v]", "-map", "0:a?", ...H264, "-c:a", "copy", ...MP4, "out.mp4"];
+    const args = [
+      "-i",
+      "in.mp4",
+      "-i",
+      "overlay.img",
+      "-filter_complex",
+      overlayFilter(p),
+      "-map",
+      "[v]",
+      "-map",
+      "0:a?",
+      ...H264,
+      "-c:a",
+      "copy",
+      ...MP4,
+      "out.mp4",
+    ];
     const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, args, ctx);
     return finish(ctx, out, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
   },

@@ -12,7 +12,11 @@ export const videoThumbnail: Adapter<VideoThumbnailParams> = {
     // A time past the end would give no frame: take one from just before the end instead.
     const time = Math.min(p.time, Math.max(0, (video.info.duration ?? 0) - 0.1));
     const scale = p.width ? ["-vf", `scale=${p.width}:-2`] : [];
-    const out = await run({ "in.mp4": video.data }, ["-ss", String(time), "-i", "in.mp4", "-frames:v", "1", ...scale, "out.png"], ctx);
+    const out = await run(
+      { "in.mp4": video.data },
+      ["-ss", String(time), "-i", "in.mp4", "-frames:v", "1", ...scale, "out.png"],
+      ctx,
+    );
     return finish(ctx, out, `${stem(input.file_name)}.png`, out.read("out.png"), "image/png", { time });
   },
 };

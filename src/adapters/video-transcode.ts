@@ -15,8 +15,23 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const video = await loadVideo(ctx, input, "in.mp4");
     checkFrame("the output", scaledSize(video.info.video!, p.width, p.height));
     ctx.progress(0.05);
-    const rate = p.video_bitrate ? ["-b:v", p.video_bitrate, "-maxrate", p.video_bitrate, "-bufsize", p.video_bitrate] : ["-crf", "23"];
-    const codec = ["-c:v", "libx264", "-preset", "veryfast", ...rate, "-pix_fmt", "yuv420p", ...scaleFilter(p), "-c:a", "aac", "-b:a", p.audio_bitrate];
+    const rate = p.video_bitrate
+      ? ["-b:v", p.video_bitrate, "-maxrate", p.video_bitrate, "-bufsize", p.video_bitrate]
+      : ["-crf", "23"];
+    const codec = [
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      ...rate,
+      "-pix_fmt",
+      "yuv420p",
+      ...scaleFilter(p),
+      "-c:a",
+      "aac",
+      "-b:a",
+      p.audio_bitrate,
+    ];
     const name = stem(input.file_name);
     if (p.format === "mp4") {
       const out = await run({ "in.mp4": video.data }, ["-i", "in.mp4", ...codec, ...MP4, "out.mp4"], ctx);
@@ -25,11 +40,31 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const out = await run(
       { "in.mp4": video.data },
       // A keyframe at every segment boundary, so segments have the length asked for and each starts cleanly.
-      ["-i", "in.mp4", ...codec, "-force_key_frames", `expr:gte(t,n_forced*${p.segment_seconds})`, "-sc_threshold", "0", "-f", "hls", "-hls_time", String(p.segment_seconds), "-hls_playlist_type", "vod", "-hls_segment_filename", `${name}_%03d.ts`, `${name}.m3u8`],
+      [
+        "-i",
+        "in.mp4",
+        ...codec,
+        "-force_key_frames",
+        `expr:gte(t,n_forced*${p.segment_seconds})`,
+        "-sc_threshold",
+        "0",
+        "-f",
+        "hls",
+        "-hls_time",
+        String(p.segment_seconds),
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_filename",
+        `${name}_%03d.ts`,
+        `${name}.m3u8`,
+      ],
       ctx,
     );
     // Segments first, so the playlist never names a file that is not there yet.
-    const segments = out.list(".").filter((f) => f.startsWith(`${name}_`) && f.endsWith(".ts")).sort();
+    const segments = out
+      .list(".")
+      .filter((f) => f.startsWith(`${name}_`) && f.endsWith(".ts"))
+      .sort();
     const urls: string[] = [];
     for (const seg of segments) urls.push(ctx.outputUrl(await ctx.write(seg, out.read(seg), "video/mp2t")));
     const done = await finish(ctx, out, `${name}.m3u8`, out.read(`${name}.m3u8`), "application/vnd.apple.mpegurl", {

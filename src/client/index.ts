@@ -58,8 +58,17 @@ export function createClient(options: { baseUrl: string; apiKey: string; fetch?:
   const base = options.baseUrl.replace(/\/+$/, "");
   const doFetch = options.fetch ?? fetch;
 
-  async function request<T>(method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<T> {
-    const res = await doFetch(`${base}${path}`, { method, body, headers: { authorization: `Bearer ${options.apiKey}`, ...headers } });
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: BodyInit,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      body,
+      headers: { authorization: `Bearer ${options.apiKey}`, ...headers },
+    });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     const data = text ? JSON.parse(text) : undefined;
@@ -76,14 +85,16 @@ export function createClient(options: { baseUrl: string; apiKey: string; fetch?:
     create(t: CreateTaskgroup): Promise<Accepted> {
       const form = new FormData();
       form.set("configuration_names", JSON.stringify(t.configurations));
-      for (const [cfg, file] of Object.entries(t.files ?? {})) form.set(`${cfg}_data`, file, (file as File).name || `${cfg}.bin`);
+      for (const [cfg, file] of Object.entries(t.files ?? {}))
+        form.set(`${cfg}_data`, file, (file as File).name || `${cfg}.bin`);
       for (const [cfg, url] of Object.entries(t.urls ?? {})) form.set(`${cfg}_url`, url);
       for (const [cfg, from] of Object.entries(t.inputs ?? {})) form.set(`${cfg}_input`, from);
       for (const [cfg, extras] of Object.entries(t.extras ?? {})) form.set(`${cfg}_extras`, JSON.stringify(extras));
       if (t.webhookUrl) form.set("webhook_url", t.webhookUrl);
       if (t.callbacks) form.set("callbacks", JSON.stringify(t.callbacks));
       if (t.contentId) form.set("content_id", t.contentId);
-      if (t.customData !== undefined) form.set("custom_data", typeof t.customData === "string" ? t.customData : JSON.stringify(t.customData));
+      if (t.customData !== undefined)
+        form.set("custom_data", typeof t.customData === "string" ? t.customData : JSON.stringify(t.customData));
       if (t.workflow) form.set("workflow", t.workflow);
       return request("POST", "/api/taskgroup/", form, t.idempotencyKey ? { "idempotency-key": t.idempotencyKey } : {});
     },
@@ -91,11 +102,16 @@ export function createClient(options: { baseUrl: string; apiKey: string; fetch?:
     list: (q: { status?: string; limit?: number; cursor?: string } = {}) =>
       request<{ taskgroups: { task_id: string; status: string; created_at: string }[]; next_cursor: string | null }>(
         "GET",
-        `/api/taskgroup?${new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`,
+        `/api/taskgroup?${new URLSearchParams(
+          Object.entries(q)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, String(v)]),
+        )}`,
       ),
     cancel: (id: string) => request<{ task_id: string; status: string }>("POST", `/api/taskgroup/${enc(id)}/cancel`),
     retry: (id: string) => request<{ task_id: string; status: string }>("POST", `/api/taskgroup/${enc(id)}/retry`),
-    redeliver: (id: string, deliveryId: string) => request("POST", `/api/taskgroup/${enc(id)}/deliveries/${enc(deliveryId)}/redeliver`),
+    redeliver: (id: string, deliveryId: string) =>
+      request("POST", `/api/taskgroup/${enc(id)}/deliveries/${enc(deliveryId)}/redeliver`),
     /** Polls until the taskgroup has ended; throws on timeout. */
     async waitFor(id: string, o: { timeoutMs?: number; intervalMs?: number } = {}): Promise<TaskgroupView> {
       const until = Date.now() + (o.timeoutMs ?? 120_000);
@@ -111,19 +127,23 @@ export function createClient(options: { baseUrl: string; apiKey: string; fetch?:
   return {
     client: { get: () => request<{ client: string; webhook_secret: string }>("GET", "/api/client") },
     configurations: {
-      put: (name: string, cfg: ConfigurationInput) => request("PUT", `/api/configurations/${enc(name)}`, json(cfg).body, json(cfg).headers),
+      put: (name: string, cfg: ConfigurationInput) =>
+        request("PUT", `/api/configurations/${enc(name)}`, json(cfg).body, json(cfg).headers),
       get: (name: string) => request<ConfigurationInput & { name: string }>("GET", `/api/configurations/${enc(name)}`),
       list: () => request<{ configurations: (ConfigurationInput & { name: string })[] }>("GET", "/api/configurations"),
       delete: (name: string) => request<void>("DELETE", `/api/configurations/${enc(name)}`),
     },
     assets: {
       put: (name: string, data: Blob | ArrayBuffer | Uint8Array, contentType = "application/octet-stream") =>
-        request<{ name: string; size: number }>("PUT", `/api/assets/${enc(name)}`, data as BodyInit, { "content-type": contentType }),
+        request<{ name: string; size: number }>("PUT", `/api/assets/${enc(name)}`, data as BodyInit, {
+          "content-type": contentType,
+        }),
       list: () => request<{ assets: { name: string; size: number; content_type: string }[] }>("GET", "/api/assets"),
       delete: (name: string) => request<void>("DELETE", `/api/assets/${enc(name)}`),
     },
     storage: {
-      put: (target: StorageTargetInput & { name: string }) => request("PUT", `/api/storage/${enc(target.name)}`, json(target).body, json(target).headers),
+      put: (target: StorageTargetInput & { name: string }) =>
+        request("PUT", `/api/storage/${enc(target.name)}`, json(target).body, json(target).headers),
     },
     taskgroups,
   };
@@ -133,7 +153,10 @@ export function createClient(options: { baseUrl: string; apiKey: string; fetch?:
  * Verifies a Cascade callback with the standard verifier (`standardwebhooks`) and returns its payload;
  * throws when the signature or timestamp is wrong. Give it the raw body, exactly as received.
  */
-export async function verifyWebhook(request: Request | { body: string; headers: Record<string, string> }, secret: string): Promise<unknown> {
+export async function verifyWebhook(
+  request: Request | { body: string; headers: Record<string, string> },
+  secret: string,
+): Promise<unknown> {
   if (request instanceof Request) {
     const body = await request.text();
     const headers: Record<string, string> = {};

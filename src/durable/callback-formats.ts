@@ -44,7 +44,9 @@ const seconds = (from: string | null, to: string | null) =>
 
 /** The download URL of a step's output: a signed link that needs no key (see src/lib/signed-links.ts). */
 export const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
-  s.output ? outputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, s.name, s.output.file_name) : null;
+  s.output
+    ? outputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, s.name, s.output.file_name)
+    : null;
 
 /**
  * A URI for a step's input, as LightFlow's `inputUrl` and AuroraCloud's `input` want: the URL it was
@@ -55,7 +57,8 @@ export function inputUrl(snap: GroupSnapshot, stepName: string): string | null {
   const input = snap.spec.steps.find((x) => x.name === stepName)?.input;
   if (!input) return null;
   if (input.kind === "url") return input.url;
-  if (input.kind === "data") return inputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, stepName, input.file.file_name);
+  if (input.kind === "data")
+    return inputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, stepName, input.file.file_name);
   const from = snap.steps.find((s) => s.name === input.from);
   return from ? outputUrl(snap, from) : null;
 }
@@ -76,12 +79,15 @@ function deliveredUrl(snap: GroupSnapshot, s: StepSnapshot): string | null {
 const ran = (snap: GroupSnapshot) => snap.steps.filter((s) => s.state === "succeeded" || s.state === "failed");
 
 /** Vualto's `message` is the task's exception message: empty unless the task failed. */
-const taskMessage = (event: GroupEvent, s: StepSnapshot): string => (event.type === "task.failed" ? (s.error ?? `${s.name} failed`) : "");
+const taskMessage = (event: GroupEvent, s: StepSnapshot): string =>
+  event.type === "task.failed" ? (s.error ?? `${s.name} failed`) : "";
 
 /** The media duration a step reported (video adapters do), in seconds. */
 function mediaDuration(s: StepSnapshot): number | null {
   const results: unknown[] = Array.isArray(s.results) ? s.results : [];
-  const media = results.find((r): r is { duration: number } => typeof (r as { duration?: unknown } | null)?.duration === "number");
+  const media = results.find(
+    (r): r is { duration: number } => typeof (r as { duration?: unknown } | null)?.duration === "number",
+  );
   return media?.duration ?? null;
 }
 
@@ -100,7 +106,10 @@ function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
       end_date: snap.ended_at,
       results: vccPayload(snap.status, snap.id, snap.steps).results,
     };
-    return { body: JSON.stringify(body), query: { status: snap.status, end_date: snap.ended_at ?? "", job_id: snap.id } };
+    return {
+      body: JSON.stringify(body),
+      query: { status: snap.status, end_date: snap.ended_at ?? "", job_id: snap.id },
+    };
   }
   const step = snap.steps[event.step]!;
   const body: Record<string, unknown> = {
@@ -113,12 +122,18 @@ function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
     message: taskMessage(event, step),
   };
   if (event.type === "task.progress") body.progress = event.progress;
-  return { body: JSON.stringify(body), query: { job_id: snap.id, task_id: step.task_id, task_name: step.name, event: event.type } };
+  return {
+    body: JSON.stringify(body),
+    query: { job_id: snap.id, task_id: step.task_id, task_name: step.name, event: event.type },
+  };
 }
 
 /** VCC task groups: `{status, task_id, results}`, the same at every event. */
 function vcc(_event: GroupEvent, snap: GroupSnapshot): Rendered {
-  return { body: JSON.stringify(vccPayload(snap.status, snap.id, snap.steps)), query: { status: snap.status, task_id: snap.id } };
+  return {
+    body: JSON.stringify(vccPayload(snap.status, snap.id, snap.steps)),
+    query: { status: snap.status, task_id: snap.id },
+  };
 }
 
 /** LightFlow's lower-case status words: `finished` is the seed's; the others follow it. */
@@ -148,7 +163,9 @@ function lightflowMetadata(custom: unknown): Record<string, unknown> {
     }
   }
   if (value === undefined || value === null) return {};
-  return typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : { custom_data: value };
+  return typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : { custom_data: value };
 }
 
 /** LightFlow: one asset-centred body; GET carries `status` and `endDate`. */
@@ -159,7 +176,8 @@ function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
   const thumbnail = [...snap.steps].reverse().find((s) => s.output?.content_type.startsWith("image/"));
   const body = {
     uuid: snap.id,
-    assetName: snap.spec.contentId ?? (first.input.kind === "data" ? first.input.file.file_name : describeInput(first.input)),
+    assetName:
+      snap.spec.contentId ?? (first.input.kind === "data" ? first.input.file.file_name : describeInput(first.input)),
     inputUrl: inputUrl(snap, first.name),
     username: snap.spec.client,
     startDate: snap.started_at,
@@ -175,9 +193,15 @@ function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
 }
 
 /** AuroraCloud's notify body; `only` narrows `data` to some steps (a storage target's uploads). */
-export function auroraBody(snap: GroupSnapshot, callbackUrl: string, only?: (step: StepSnapshot, index: number) => boolean) {
+export function auroraBody(
+  snap: GroupSnapshot,
+  callbackUrl: string,
+  only?: (step: StepSnapshot, index: number) => boolean,
+) {
   // A storage notify (`only`) also lists its steps that never ran because the group ended first.
-  const steps = only ? snap.steps.filter((s, i) => s.state !== "queued" && s.state !== "running" && only(s, i)) : ran(snap);
+  const steps = only
+    ? snap.steps.filter((s, i) => s.state !== "queued" && s.state !== "running" && only(s, i))
+    : ran(snap);
   const stoppedBy = snap.steps.find((s) => s.state === "failed");
   const failed = steps.some((s) => s.state === "failed") || snap.status === "Failed" || snap.status === "Cancelled";
   return {
@@ -211,7 +235,9 @@ export function auroraFormat(fileName: string): string {
 }
 
 const notRun = (snap: GroupSnapshot, stoppedBy: StepSnapshot | undefined) =>
-  stoppedBy ? `not run: ${stoppedBy.name} failed first (${stoppedBy.error ?? "failed"})` : `not run: the taskgroup was ${snap.status.toLowerCase()}`;
+  stoppedBy
+    ? `not run: ${stoppedBy.name} failed first (${stoppedBy.error ?? "failed"})`
+    : `not run: the taskgroup was ${snap.status.toLowerCase()}`;
 
 function aurora(_event: GroupEvent, snap: GroupSnapshot, callbackUrl: string): Rendered {
   return { body: JSON.stringify(auroraBody(snap, callbackUrl)), query: { status: snap.status, task_id: snap.id } };
@@ -233,7 +259,8 @@ export function render(format: CallbackFormat, event: GroupEvent, snap: GroupSna
 
 /** The plain-text and HTML summary a `mailto:` callback sends. */
 export function emailSummary(event: GroupEvent, snap: GroupSnapshot): { subject: string; text: string; html: string } {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  const esc = (s: string) =>
+    s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
   const headline = event.type === "job.ended" ? snap.status : `${snap.steps[event.step]!.name}: ${event.type}`;
   const lines = snap.steps.map((s) => `${s.name}: ${s.state}${s.error ? ` (${s.error})` : ""}`);
   const url = `${snap.spec.origin}/api/taskgroup/${snap.id}`;

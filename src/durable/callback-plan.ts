@@ -9,7 +9,8 @@ import { DEFAULT_RETRY_SCHEDULE } from "./taskgroup-model";
 export const NOTIFY_SCHEDULE = [5, 5, 5];
 
 function wants(cb: CallbackSpec, event: GroupEvent, snap: GroupSnapshot): boolean {
-  if (event.type !== "job.ended") return cb.onProgress === "ends" ? event.type === "task.succeeded" || event.type === "task.failed" : cb.onProgress;
+  if (event.type !== "job.ended")
+    return cb.onProgress === "ends" ? event.type === "task.succeeded" || event.type === "task.failed" : cb.onProgress;
   return snap.status === "Succeeded" ? cb.onSuccess : cb.onFailure;
 }
 
@@ -26,13 +27,30 @@ export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDeliv
     if (!wants(cb, event, snap)) return;
     const base = { channel: `callback:${i}`, event: event.type, schedule: cb.schedule ?? DEFAULT_RETRY_SCHEDULE };
     if (isMailto(cb.url)) {
-      out.push({ ...base, kind: "email", url: cb.url, method: "POST", headers: [], body: JSON.stringify(emailSummary(event, snap)) });
+      out.push({
+        ...base,
+        kind: "email",
+        url: cb.url,
+        method: "POST",
+        headers: [],
+        body: JSON.stringify(emailSummary(event, snap)),
+      });
       return;
     }
     const r = render(cb.format, event, snap, cb.url);
     const get = cb.method === "GET";
-    const body = cb.template === undefined ? r.body : JSON.stringify(applyTemplate(cb.template, { event: event.type, ...JSON.parse(r.body) }));
-    out.push({ ...base, kind: "callback", url: get ? withQuery(cb.url, r.query) : cb.url, method: cb.method, headers: cb.headers, body: get ? "" : body });
+    const body =
+      cb.template === undefined
+        ? r.body
+        : JSON.stringify(applyTemplate(cb.template, { event: event.type, ...JSON.parse(r.body) }));
+    out.push({
+      ...base,
+      kind: "callback",
+      url: get ? withQuery(cb.url, r.query) : cb.url,
+      method: cb.method,
+      headers: cb.headers,
+      body: get ? "" : body,
+    });
   });
   if (event.type === "job.ended" && snap.spec.webhookUrl) {
     out.push({
@@ -67,7 +85,13 @@ export function uploadTargets(snap: GroupSnapshot): Map<string, number[]> {
 }
 
 /** The AuroraCloud notify a storage target's `notify` URL gets once the group ends. */
-export function notifyDelivery(snap: GroupSnapshot, target: string, notify: string, steps: number[], schedule?: number[]): NewDelivery {
+export function notifyDelivery(
+  snap: GroupSnapshot,
+  target: string,
+  notify: string,
+  steps: number[],
+  schedule?: number[],
+): NewDelivery {
   return {
     channel: `notify:${target}`,
     kind: "notify",

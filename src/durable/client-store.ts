@@ -83,7 +83,11 @@ export class ClientStore extends DurableObject<Env> {
   }
 
   private setMeta(key: string, value: string): void {
-    this.sql.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+    this.sql.run(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      value,
+    );
   }
 
   /** Creates the client once; later calls change nothing. */
@@ -140,15 +144,27 @@ export class ClientStore extends DurableObject<Env> {
 
   // ---- configurations and storage targets: JSON documents by name ----
 
-  async putDocument(table: "configurations" | "storage_targets", name: string, body: unknown): Promise<{ created: boolean; updated_at: string }> {
+  async putDocument(
+    table: "configurations" | "storage_targets",
+    name: string,
+    body: unknown,
+  ): Promise<{ created: boolean; updated_at: string }> {
     const existed = this.sql.one(`SELECT 1 AS x FROM ${table} WHERE name = ?`, name) !== undefined;
     const updatedAt = new Date().toISOString();
-    this.sql.run(`INSERT OR REPLACE INTO ${table} (name, body, updated_at) VALUES (?, ?, ?)`, name, json(body), updatedAt);
+    this.sql.run(
+      `INSERT OR REPLACE INTO ${table} (name, body, updated_at) VALUES (?, ?, ?)`,
+      name,
+      json(body),
+      updatedAt,
+    );
     return { created: !existed, updated_at: updatedAt };
   }
 
   async getDocument(table: "configurations" | "storage_targets", name: string): Promise<Doc | null> {
-    const row = this.sql.one<{ body: string; updated_at: string }>(`SELECT body, updated_at FROM ${table} WHERE name = ?`, name);
+    const row = this.sql.one<{ body: string; updated_at: string }>(
+      `SELECT body, updated_at FROM ${table} WHERE name = ?`,
+      name,
+    );
     return row ? { ...parse<Doc>(row.body), updated_at: row.updated_at } : null;
   }
 
@@ -163,7 +179,9 @@ export class ClientStore extends DurableObject<Env> {
 
   async listDocuments(table: "configurations" | "storage_targets"): Promise<Doc[]> {
     return this.sql
-      .all<{ name: string; body: string; updated_at: string }>(`SELECT name, body, updated_at FROM ${table} ORDER BY name`)
+      .all<{ name: string; body: string; updated_at: string }>(
+        `SELECT name, body, updated_at FROM ${table} ORDER BY name`,
+      )
       .map((r) => ({ ...parse<Doc>(r.body), name: r.name, updated_at: r.updated_at }));
   }
 
@@ -185,7 +203,9 @@ export class ClientStore extends DurableObject<Env> {
   }
 
   async getAsset(name: string): Promise<AssetMeta | null> {
-    return this.sql.one<AssetMeta & Record<string, SqlStorageValue>>("SELECT * FROM assets WHERE name = ?", name) ?? null;
+    return (
+      this.sql.one<AssetMeta & Record<string, SqlStorageValue>>("SELECT * FROM assets WHERE name = ?", name) ?? null
+    );
   }
 
   async listAssets(): Promise<AssetMeta[]> {
@@ -213,11 +233,24 @@ export class ClientStore extends DurableObject<Env> {
   // ---- Idempotency-Key: reserved before anything starts, so two racing repeats start one taskgroup ----
 
   /** Reserves `key` for `taskId`, or returns the task that already holds it (conflict when the body differs). */
-  async reserveIdempotencyKey(key: string, fingerprint: string, taskId: string): Promise<{ taskId: string; conflict: boolean }> {
+  async reserveIdempotencyKey(
+    key: string,
+    fingerprint: string,
+    taskId: string,
+  ): Promise<{ taskId: string; conflict: boolean }> {
     this.sql.run("DELETE FROM idempotency WHERE created_at < ?", Date.now() - IDEMPOTENCY_TTL_MS);
-    const prior = this.sql.one<{ fingerprint: string; task_id: string }>("SELECT fingerprint, task_id FROM idempotency WHERE key = ?", key);
+    const prior = this.sql.one<{ fingerprint: string; task_id: string }>(
+      "SELECT fingerprint, task_id FROM idempotency WHERE key = ?",
+      key,
+    );
     if (prior) return { taskId: prior.task_id, conflict: prior.fingerprint !== fingerprint };
-    this.sql.run("INSERT INTO idempotency (key, fingerprint, task_id, created_at) VALUES (?, ?, ?, ?)", key, fingerprint, taskId, Date.now());
+    this.sql.run(
+      "INSERT INTO idempotency (key, fingerprint, task_id, created_at) VALUES (?, ?, ?, ?)",
+      key,
+      fingerprint,
+      taskId,
+      Date.now(),
+    );
     return { taskId, conflict: false };
   }
 
@@ -226,7 +259,14 @@ export class ClientStore extends DurableObject<Env> {
   async indexDelivery(d: DeliveryIndexRow): Promise<void> {
     this.sql.run(
       "INSERT OR REPLACE INTO deliveries (id, task_id, kind, event, url, state, attempts, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      d.id, d.task_id, d.kind, d.event, d.url, d.state, d.attempts, d.ended_at,
+      d.id,
+      d.task_id,
+      d.kind,
+      d.event,
+      d.url,
+      d.state,
+      d.attempts,
+      d.ended_at,
     );
   }
 
@@ -257,7 +297,11 @@ export class ClientStore extends DurableObject<Env> {
   }
 
   /** Newest first; the cursor is the last row's `created_at|id`, stable under inserts. */
-  async listTaskgroups(opts: { status?: string; limit: number; cursor?: { created_at: string; id: string } }): Promise<TaskgroupIndexRow[]> {
+  async listTaskgroups(opts: {
+    status?: string;
+    limit: number;
+    cursor?: { created_at: string; id: string };
+  }): Promise<TaskgroupIndexRow[]> {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (opts.status) {
@@ -296,12 +340,23 @@ export class ClientStore extends DurableObject<Env> {
   }
 
   /** Ends a PATCH. A finished upload that names an asset becomes that asset. */
-  async releaseUpload(id: string, offset: number, tailBytes: number, done: { size: number; etag: string; keepUntil: number } | null): Promise<void> {
+  async releaseUpload(
+    id: string,
+    offset: number,
+    tailBytes: number,
+    done: { size: number; etag: string; keepUntil: number } | null,
+  ): Promise<void> {
     this.uploads.release(id, offset, tailBytes, done !== null);
     const u = this.uploads.get(id);
     if (!u || !done) return;
     if (u.asset) {
-      await this.putAsset({ name: u.asset, size: done.size, content_type: u.content_type, etag: done.etag, uploaded: new Date().toISOString() });
+      await this.putAsset({
+        name: u.asset,
+        size: done.size,
+        content_type: u.content_type,
+        etag: done.etag,
+        uploaded: new Date().toISOString(),
+      });
     }
     this.uploads.extend(id, done.keepUntil);
     await this.armExpiry();
@@ -316,9 +371,14 @@ export class ClientStore extends DurableObject<Env> {
 
   private async discard(u: Upload): Promise<void> {
     const client = this.meta("name")!;
-    if (u.state === "open") await this.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id).abort().catch(() => undefined);
+    if (u.state === "open")
+      await this.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id)
+        .abort()
+        .catch(() => undefined);
     // An upload that became an asset leaves the asset in place.
-    await this.env.FILES.delete(u.state === "done" && !u.asset ? [u.key, r2Keys.uploadTail(client, u.id)] : [r2Keys.uploadTail(client, u.id)]);
+    await this.env.FILES.delete(
+      u.state === "done" && !u.asset ? [u.key, r2Keys.uploadTail(client, u.id)] : [r2Keys.uploadTail(client, u.id)],
+    );
   }
 
   private async armExpiry(): Promise<void> {

@@ -43,11 +43,18 @@ const LEASE_MS = 60_000;
 const LOST_AFTER_MS = 10 * 60_000;
 
 /** What follows attempt `n` (1-based, within the current round) of a delivery on `schedule`. */
-export function afterAttempt(schedule: number[], n: number, a: Pick<AttemptRecord, "ok" | "status" | "retry_after_s">): NextStep {
+export function afterAttempt(
+  schedule: number[],
+  n: number,
+  a: Pick<AttemptRecord, "ok" | "status" | "retry_after_s">,
+): NextStep {
   if (a.ok) return { action: "done" };
   // 410 Gone: the receiver says this endpoint is gone for good.
   if (a.status === 410 || n > schedule.length) return { action: "dead" };
-  return { action: "retry", delaySeconds: Math.min(MAX_QUEUE_DELAY_S, Math.max(schedule[n - 1]!, a.retry_after_s ?? 0)) };
+  return {
+    action: "retry",
+    delaySeconds: Math.min(MAX_QUEUE_DELAY_S, Math.max(schedule[n - 1]!, a.retry_after_s ?? 0)),
+  };
 }
 
 interface DeliveryRow extends Record<string, SqlStorageValue> {
@@ -94,7 +101,17 @@ export class DeliveryLog {
     this.sql.run(
       `INSERT INTO deliveries (id, seq, channel, kind, event, url, method, headers, body, schedule, state, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?)`,
-      id, seq, d.channel, d.kind, d.event, d.url, d.method, json(d.headers), d.body, json(d.schedule), new Date(now).toISOString(),
+      id,
+      seq,
+      d.channel,
+      d.kind,
+      d.event,
+      d.url,
+      d.method,
+      json(d.headers),
+      d.body,
+      json(d.schedule),
+      new Date(now).toISOString(),
     );
     if (!busy) this.dispatch(id, 0, now);
     return id;
@@ -109,9 +126,14 @@ export class DeliveryLog {
     const token = crypto.randomUUID();
     this.sql.run(
       "UPDATE deliveries SET state = 'pending', token = ?, holder = NULL, holder_try = NULL, lease_until = NULL, due_at = ? WHERE id = ?",
-      token, now + delaySeconds * 1000, id,
+      token,
+      now + delaySeconds * 1000,
+      id,
     );
-    this.outbox.add({ kind: "send", queue: "deliveries", body: { ...this.address, deliveryId: id, token }, delaySeconds }, now);
+    this.outbox.add(
+      { kind: "send", queue: "deliveries", body: { ...this.address, deliveryId: id, token }, delaySeconds },
+      now,
+    );
   }
 
   private row(id: string): DeliveryRow | undefined {
@@ -137,7 +159,13 @@ export class DeliveryLog {
       this.interrupted(r, now);
       return { type: "ignored" };
     }
-    this.sql.run("UPDATE deliveries SET holder = ?, holder_try = ?, lease_until = ? WHERE id = ?", messageId, delivery, now + LEASE_MS, id);
+    this.sql.run(
+      "UPDATE deliveries SET holder = ?, holder_try = ?, lease_until = ? WHERE id = ?",
+      messageId,
+      delivery,
+      now + LEASE_MS,
+      id,
+    );
     return {
       type: "claimed",
       delivery: {
@@ -163,7 +191,13 @@ export class DeliveryLog {
     const n = this.attemptCount(r.id) + 1;
     this.sql.run(
       "INSERT INTO delivery_attempts (delivery_id, n, at, status, latency_ms, response, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      r.id, n, a.at, a.status, a.latency_ms, a.response, a.error,
+      r.id,
+      n,
+      a.at,
+      a.status,
+      a.latency_ms,
+      a.response,
+      a.error,
     );
     const next = afterAttempt(parse<number[]>(r.schedule), n - r.round_start, a);
     if (next.action === "retry") this.dispatch(r.id, next.delaySeconds, now);
@@ -175,7 +209,15 @@ export class DeliveryLog {
     const started = (r.lease_until ?? now) - LEASE_MS;
     return this.applyAttempt(
       r,
-      { ok: false, at: new Date(started).toISOString(), status: null, latency_ms: Math.max(0, now - started), response: "", error: "the attempt was interrupted before it finished", retry_after_s: null },
+      {
+        ok: false,
+        at: new Date(started).toISOString(),
+        status: null,
+        latency_ms: Math.max(0, now - started),
+        response: "",
+        error: "the attempt was interrupted before it finished",
+        retry_after_s: null,
+      },
       now,
     );
   }
@@ -184,10 +226,15 @@ export class DeliveryLog {
   private finish(r: DeliveryRow, state: DeliveryState, now: number): void {
     this.sql.run(
       "UPDATE deliveries SET state = ?, ended_at = ?, token = NULL, holder = NULL, lease_until = NULL, due_at = NULL WHERE id = ?",
-      state, new Date(now).toISOString(), r.id,
+      state,
+      new Date(now).toISOString(),
+      r.id,
     );
     this.outbox.add({ kind: "index_delivery", id: r.id }, now);
-    const waiting = this.sql.one<{ id: string }>("SELECT id FROM deliveries WHERE channel = ? AND state = 'waiting' ORDER BY seq LIMIT 1", r.channel);
+    const waiting = this.sql.one<{ id: string }>(
+      "SELECT id FROM deliveries WHERE channel = ? AND state = 'waiting' ORDER BY seq LIMIT 1",
+      r.channel,
+    );
     if (waiting && !this.channelBusy(r.channel)) this.dispatch(waiting.id, 0, now);
   }
 
@@ -206,7 +253,11 @@ export class DeliveryLog {
     const r = this.row(id);
     if (!r) return "not_found";
     if (r.state !== "dead") return "not_dead";
-    this.sql.run("UPDATE deliveries SET state = 'waiting', ended_at = NULL, round_start = ? WHERE id = ?", this.attemptCount(id), id);
+    this.sql.run(
+      "UPDATE deliveries SET state = 'waiting', ended_at = NULL, round_start = ? WHERE id = ?",
+      this.attemptCount(id),
+      id,
+    );
     if (!this.channelBusy(r.channel)) this.dispatch(id, 0, now);
     return "sent";
   }
@@ -235,13 +286,23 @@ export class DeliveryLog {
 
   summary(id: string) {
     const r = this.row(id);
-    return r && { id: r.id, kind: r.kind, event: r.event, url: r.url, state: r.state, attempts: this.attemptCount(id), ended_at: r.ended_at };
+    return (
+      r && {
+        id: r.id,
+        kind: r.kind,
+        event: r.event,
+        url: r.url,
+        state: r.state,
+        attempts: this.attemptCount(id),
+        ended_at: r.ended_at,
+      }
+    );
   }
 
   list() {
-    const attempts = this.sql.all<Omit<AttemptRecord, "ok" | "retry_after_s"> & { delivery_id: string } & Record<string, SqlStorageValue>>(
-      "SELECT delivery_id, at, status, latency_ms, response, error FROM delivery_attempts ORDER BY delivery_id, n",
-    );
+    const attempts = this.sql.all<
+      Omit<AttemptRecord, "ok" | "retry_after_s"> & { delivery_id: string } & Record<string, SqlStorageValue>
+    >("SELECT delivery_id, at, status, latency_ms, response, error FROM delivery_attempts ORDER BY delivery_id, n");
     return this.sql.all<DeliveryRow>("SELECT * FROM deliveries ORDER BY seq").map((r) => ({
       id: r.id,
       seq: r.seq,

@@ -13,7 +13,9 @@ export class Directory extends DurableObject<Env> {
 
   /** False when the name is taken. */
   async register(name: string): Promise<boolean> {
-    return this.sql.run("INSERT OR IGNORE INTO clients (name, created_at) VALUES (?, ?)", name, new Date().toISOString()) > 0;
+    return (
+      this.sql.run("INSERT OR IGNORE INTO clients (name, created_at) VALUES (?, ?)", name, new Date().toISOString()) > 0
+    );
   }
 
   async exists(name: string): Promise<boolean> {

@@ -10,15 +10,52 @@ const file = { key: "k", file_name: "out.mp4", content_type: "video/mp4", size: 
 
 function step(idx: number, over: Partial<MachineStep> = {}): MachineStep {
   return {
-    idx, state: "queued", attempts: 0, seg_attempts: 0, seg: 0, segs: 1, token: null, run: 0, holder: null, holder_try: null,
-    deadline: null, progress: null, results: null, started_at: null, ended_at: null, ...over,
+    idx,
+    state: "queued",
+    attempts: 0,
+    seg_attempts: 0,
+    seg: 0,
+    segs: 1,
+    token: null,
+    run: 0,
+    holder: null,
+    holder_try: null,
+    deadline: null,
+    progress: null,
+    results: null,
+    started_at: null,
+    ended_at: null,
+    ...over,
   };
 }
 const group = (status: MachineGroup["status"], ...steps: MachineStep[]): MachineGroup => ({ status, steps });
-const claim = (over: Partial<Extract<Command, { type: "claim" }>> = {}): Command => ({ type: "claim", idx: 0, token: "t", messageId: "m1", delivery: 1, ...over });
-const finish = (outcome: Extract<Command, { type: "finish" }>["outcome"], over: Partial<Extract<Command, { type: "finish" }>> = {}): Command => ({ type: "finish", idx: 0, token: "t", run: 1, outcome, ...over });
-const running = (over: Partial<MachineStep> = {}) => step(0, { state: "running", token: "t", run: 1, attempts: 1, seg_attempts: 1, holder: "m1", holder_try: 1, deadline: NOW + 1000, started_at: "s", ...over });
-const types = (t: ReturnType<typeof transition>) => t.effects.map((e) => (e.type === "emit" ? `emit:${e.event.type}` : e.type));
+const claim = (over: Partial<Extract<Command, { type: "claim" }>> = {}): Command => ({
+  type: "claim",
+  idx: 0,
+  token: "t",
+  messageId: "m1",
+  delivery: 1,
+  ...over,
+});
+const finish = (
+  outcome: Extract<Command, { type: "finish" }>["outcome"],
+  over: Partial<Extract<Command, { type: "finish" }>> = {},
+): Command => ({ type: "finish", idx: 0, token: "t", run: 1, outcome, ...over });
+const running = (over: Partial<MachineStep> = {}) =>
+  step(0, {
+    state: "running",
+    token: "t",
+    run: 1,
+    attempts: 1,
+    seg_attempts: 1,
+    holder: "m1",
+    holder_try: 1,
+    deadline: NOW + 1000,
+    started_at: "s",
+    ...over,
+  });
+const types = (t: ReturnType<typeof transition>) =>
+  t.effects.map((e) => (e.type === "emit" ? `emit:${e.event.type}` : e.type));
 
 describe("start", () => {
   it("queues the first step with a deadline and indexes the group", () => {
@@ -32,14 +69,25 @@ describe("claim: a lease, fenced by token, bounded at claim time", () => {
   it("runs a queued step: attempt counted, lease set, task.started once, the group Running", () => {
     const t = transition(group("Queued", step(0, { token: "t" })), claim(), L);
     expect(t.reply).toEqual({ type: "claimed", run: 1 });
-    expect(t.steps.get(0)).toMatchObject({ state: "running", attempts: 1, seg_attempts: 1, run: 1, holder: "m1", holder_try: 1, deadline: NOW + L.timeoutMs, first_started_ms: NOW });
+    expect(t.steps.get(0)).toMatchObject({
+      state: "running",
+      attempts: 1,
+      seg_attempts: 1,
+      run: 1,
+      holder: "m1",
+      holder_try: 1,
+      deadline: NOW + L.timeoutMs,
+      first_started_ms: NOW,
+    });
     expect(t.info.status).toBe("Running");
     expect(types(t)).toEqual(["emit:task.started", "index"]);
   });
 
   it("ignores a message with another token, and any message once the group has ended", () => {
     expect(transition(group("Running", step(0, { token: "new" })), claim(), L).reply.type).toBe("ignored");
-    expect(transition(group("Cancelled", step(0, { state: "skipped", token: "t" })), claim(), L).reply.type).toBe("ignored");
+    expect(transition(group("Cancelled", step(0, { state: "skipped", token: "t" })), claim(), L).reply.type).toBe(
+      "ignored",
+    );
   });
 
   it("answers busy to a duplicate message while the run's lease is live", () => {
@@ -61,7 +109,11 @@ describe("claim: a lease, fenced by token, bounded at claim time", () => {
   });
 
   it("fails the step when a takeover finds it out of attempts: an isolate that keeps dying stops at the bound", () => {
-    const t = transition(group("Running", running({ seg_attempts: 3, attempts: 3, run: 3, holder_try: 3 }), step(1)), claim({ delivery: 4 }), L);
+    const t = transition(
+      group("Running", running({ seg_attempts: 3, attempts: 3, run: 3, holder_try: 3 }), step(1)),
+      claim({ delivery: 4 }),
+      L,
+    );
     expect(t.reply.type).toBe("ignored");
     expect(t.steps.get(0)).toMatchObject({ state: "failed" });
     expect((t.steps.get(0) as { error: string }).error).toMatch(/started 3 times/);
@@ -74,7 +126,9 @@ describe("claim: a lease, fenced by token, bounded at claim time", () => {
 describe("progress", () => {
   it("moves forward only, from the run holding the step; callbacks hear each 10 %", () => {
     const g = group("Running", running({ progress: 15 }));
-    expect(types(transition(g, { type: "progress", idx: 0, token: "t", run: 1, percent: 22 }, L))).toEqual(["emit:task.progress"]);
+    expect(types(transition(g, { type: "progress", idx: 0, token: "t", run: 1, percent: 22 }, L))).toEqual([
+      "emit:task.progress",
+    ]);
     expect(types(transition(g, { type: "progress", idx: 0, token: "t", run: 1, percent: 18 }, L))).toEqual([]);
     expect(transition(g, { type: "progress", idx: 0, token: "t", run: 1, percent: 10 }, L).steps.size).toBe(0);
     expect(transition(g, { type: "progress", idx: 0, token: "t", run: 0, percent: 50 }, L).reply.type).toBe("ignored");
@@ -83,8 +137,18 @@ describe("progress", () => {
 
 describe("finish", () => {
   it("succeeds the step and queues the next one in the same transition", () => {
-    const t = transition(group("Running", running(), step(1)), finish({ ok: true, results: [{ a: 1 }], output: file }), L);
-    expect(t.steps.get(0)).toMatchObject({ state: "succeeded", results: [{ a: 1 }], output: file, progress: 100, token: null });
+    const t = transition(
+      group("Running", running(), step(1)),
+      finish({ ok: true, results: [{ a: 1 }], output: file }),
+      L,
+    );
+    expect(t.steps.get(0)).toMatchObject({
+      state: "succeeded",
+      results: [{ a: 1 }],
+      output: file,
+      progress: 100,
+      token: null,
+    });
     expect(t.steps.get(1)).toMatchObject({ state: "queued", deadline: NOW + L.timeoutMs });
     expect(types(t)).toEqual(["emit:task.succeeded", "enqueue"]);
   });
@@ -96,48 +160,99 @@ describe("finish", () => {
   });
 
   it("hands a chain's next segment to its Worker with this segment's output and results", () => {
-    const t = transition(group("Running", running({ segs: 2, results: [{ r: 0 }] })), finish({ ok: true, results: [{ r: 1 }], output: file }), L);
-    expect(t.steps.get(0)).toMatchObject({ state: "queued", seg: 1, seg_attempts: 0, seg_input: file, results: [{ r: 0 }, { r: 1 }] });
+    const t = transition(
+      group("Running", running({ segs: 2, results: [{ r: 0 }] })),
+      finish({ ok: true, results: [{ r: 1 }], output: file }),
+      L,
+    );
+    expect(t.steps.get(0)).toMatchObject({
+      state: "queued",
+      seg: 1,
+      seg_attempts: 0,
+      seg_input: file,
+      results: [{ r: 0 }, { r: 1 }],
+    });
     expect(types(t)).toEqual(["enqueue"]);
   });
 
   it("schedules a retryable failure as a new message after the backoff, while attempts last", () => {
-    const t = transition(group("Running", running({ seg_attempts: 2 })), finish({ ok: false, message: "S3 down", retryable: true }), L);
-    expect(t.steps.get(0)).toMatchObject({ state: "queued", error: "S3 down", holder: null, deadline: NOW + 10_000 + L.timeoutMs });
+    const t = transition(
+      group("Running", running({ seg_attempts: 2 })),
+      finish({ ok: false, message: "S3 down", retryable: true }),
+      L,
+    );
+    expect(t.steps.get(0)).toMatchObject({
+      state: "queued",
+      error: "S3 down",
+      holder: null,
+      deadline: NOW + 10_000 + L.timeoutMs,
+    });
     expect(t.effects).toEqual([{ type: "enqueue", idx: 0, delaySeconds: 10 }]);
   });
 
   it("fails the step on a retryable failure out of attempts, and on a final one", () => {
-    const out = transition(group("Running", running({ seg_attempts: 3 })), finish({ ok: false, message: "down", retryable: true }), L);
+    const out = transition(
+      group("Running", running({ seg_attempts: 3 })),
+      finish({ ok: false, message: "down", retryable: true }),
+      L,
+    );
     expect(out.info.status).toBe("Failed");
-    const final = transition(group("Running", running()), finish({ ok: false, message: "InvalidAccessKeyId", retryable: false }), L);
+    const final = transition(
+      group("Running", running()),
+      finish({ ok: false, message: "InvalidAccessKeyId", retryable: false }),
+      L,
+    );
     expect(final.steps.get(0)).toMatchObject({ state: "failed", error: "InvalidAccessKeyId" });
   });
 
   it("ignores a report from a run that no longer holds the step, and a second report of the same run", () => {
-    expect(transition(group("Running", running({ run: 2 })), finish({ ok: true, results: [], output: file }), L).reply.type).toBe("ignored");
-    expect(transition(group("Succeeded", step(0, { state: "succeeded", run: 1 })), finish({ ok: true, results: [], output: file }), L).reply.type).toBe("ignored");
+    expect(
+      transition(group("Running", running({ run: 2 })), finish({ ok: true, results: [], output: file }), L).reply.type,
+    ).toBe("ignored");
+    expect(
+      transition(
+        group("Succeeded", step(0, { state: "succeeded", run: 1 })),
+        finish({ ok: true, results: [], output: file }),
+        L,
+      ).reply.type,
+    ).toBe("ignored");
   });
 });
 
 describe("cancel and retry", () => {
   it("cancel skips active steps, drops their tokens, and ends the group once", () => {
-    const t = transition(group("Running", step(0, { state: "succeeded" }), running({ idx: 1 }), step(2, { token: null })), { type: "cancel" }, L);
+    const t = transition(
+      group("Running", step(0, { state: "succeeded" }), running({ idx: 1 }), step(2, { token: null })),
+      { type: "cancel" },
+      L,
+    );
     expect(t.steps.get(1)).toMatchObject({ state: "skipped", token: null, deadline: null });
     expect(t.steps.get(2)).toMatchObject({ state: "skipped" });
     expect(t.info.status).toBe("Cancelled");
     expect(types(t)).toEqual(["index", "emit:job.ended", "notify_targets"]);
     // A report from the abandoned run after the cancel changes nothing.
-    expect(transition(group("Cancelled", step(0, { state: "skipped" })), finish({ ok: true, results: [], output: file }), L).reply.type).toBe("ignored");
+    expect(
+      transition(group("Cancelled", step(0, { state: "skipped" })), finish({ ok: true, results: [], output: file }), L)
+        .reply.type,
+    ).toBe("ignored");
   });
 
   it("cancel is refused once ended; so is retry unless Failed", () => {
-    expect(transition(group("Succeeded", step(0, { state: "succeeded" })), { type: "cancel" }, L).reply.type).toBe("refused");
-    expect(transition(group("Cancelled", step(0, { state: "skipped" })), { type: "retry" }, L).reply.type).toBe("refused");
+    expect(transition(group("Succeeded", step(0, { state: "succeeded" })), { type: "cancel" }, L).reply.type).toBe(
+      "refused",
+    );
+    expect(transition(group("Cancelled", step(0, { state: "skipped" })), { type: "retry" }, L).reply.type).toBe(
+      "refused",
+    );
   });
 
   it("retry resumes from the failed step with fresh segment attempts", () => {
-    const g = group("Failed", step(0, { state: "succeeded" }), step(1, { state: "failed", seg: 1, segs: 2, seg_attempts: 3, attempts: 4 }), step(2, { state: "skipped" }));
+    const g = group(
+      "Failed",
+      step(0, { state: "succeeded" }),
+      step(1, { state: "failed", seg: 1, segs: 2, seg_attempts: 3, attempts: 4 }),
+      step(2, { state: "skipped" }),
+    );
     const t = transition(g, { type: "retry" }, L);
     expect(t.steps.has(0)).toBe(false);
     expect(t.steps.get(1)).toMatchObject({ state: "queued", seg: 0, seg_attempts: 0, error: null });
@@ -156,7 +271,9 @@ describe("tick: the watchdog", () => {
   });
 
   it("re-queues a running step past its lease while attempts last, and fails it after", () => {
-    expect(types(transition(group("Running", running({ deadline: NOW - 1 })), { type: "tick" }, L))).toEqual(["enqueue"]);
+    expect(types(transition(group("Running", running({ deadline: NOW - 1 })), { type: "tick" }, L))).toEqual([
+      "enqueue",
+    ]);
     const t = transition(group("Running", running({ deadline: NOW - 1, seg_attempts: 3 })), { type: "tick" }, L);
     expect(t.info.status).toBe("Failed");
     expect((t.steps.get(0) as { error: string }).error).toBe("The step did not finish within 900 s.");
@@ -164,7 +281,9 @@ describe("tick: the watchdog", () => {
 
   it("leaves a live lease alone, and touches no step of an ended group", () => {
     expect(transition(group("Running", running()), { type: "tick" }, L).effects).toEqual([]);
-    expect(transition(group("Cancelled", step(0, { state: "skipped", deadline: NOW - 1 })), { type: "tick" }, L).effects).toEqual([]);
+    expect(
+      transition(group("Cancelled", step(0, { state: "skipped", deadline: NOW - 1 })), { type: "tick" }, L).effects,
+    ).toEqual([]);
   });
 });
 
@@ -194,7 +313,9 @@ describe("segmentsOf", () => {
       { from: 0, to: 1, runtime: "media" },
       { from: 1, to: 2, runtime: "api" },
     ]);
-    expect(segmentsOf([{ adapter: "image-compositor" }, { adapter: "video-overlay" }, { adapter: "video-join" }])).toEqual([
+    expect(
+      segmentsOf([{ adapter: "image-compositor" }, { adapter: "video-overlay" }, { adapter: "video-join" }]),
+    ).toEqual([
       { from: 0, to: 1, runtime: "image" },
       { from: 1, to: 3, runtime: "media" },
     ]);

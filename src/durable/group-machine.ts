@@ -131,15 +131,29 @@ class Builder {
   }
 
   queue(idx: number, delaySeconds = 0) {
-    this.patch(idx, { state: "queued", holder: null, holder_try: null, deadline: this.l.now + delaySeconds * 1000 + this.l.timeoutMs });
+    this.patch(idx, {
+      state: "queued",
+      holder: null,
+      holder_try: null,
+      deadline: this.l.now + delaySeconds * 1000 + this.l.timeoutMs,
+    });
     this.effect({ type: "enqueue", idx, delaySeconds });
   }
 
   failStep(idx: number, message: string) {
     const s = this.step(idx);
-    this.patch(idx, { state: "failed", error: message, ended_at: this.iso, started_at: s.started_at ?? this.iso, deadline: null, holder: null, token: null });
+    this.patch(idx, {
+      state: "failed",
+      error: message,
+      ended_at: this.iso,
+      started_at: s.started_at ?? this.iso,
+      deadline: null,
+      holder: null,
+      token: null,
+    });
     for (const later of this.g.steps) {
-      if (later.idx > idx && (later.state === "queued" || later.state === "running")) this.patch(later.idx, { state: "skipped", deadline: null, token: null });
+      if (later.idx > idx && (later.state === "queued" || later.state === "running"))
+        this.patch(later.idx, { state: "skipped", deadline: null, token: null });
     }
     this.effect({ type: "emit", event: { type: "task.failed", step: idx } });
     this.end("Failed");
@@ -191,7 +205,8 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
   const terminal = isTerminal(g.status);
   switch (c.type) {
     case "start": {
-      if (g.status !== "Queued" || g.steps[0]?.state !== "queued") return b.reply({ type: "ignored", why: "already started" });
+      if (g.status !== "Queued" || g.steps[0]?.state !== "queued")
+        return b.reply({ type: "ignored", why: "already started" });
       b.queue(0);
       b.effect({ type: "index" });
       return b.reply({ type: "done" });
@@ -211,17 +226,20 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
 
     case "progress": {
       const s = g.steps[c.idx];
-      if (terminal || !s || s.state !== "running" || s.token !== c.token || s.run !== c.run) return b.reply({ type: "ignored", why: "not the running claim" });
+      if (terminal || !s || s.state !== "running" || s.token !== c.token || s.run !== c.run)
+        return b.reply({ type: "ignored", why: "not the running claim" });
       const p = Math.max(0, Math.min(100, Math.floor(c.percent)));
       if (s.progress !== null && p <= s.progress) return b.reply({ type: "ignored", why: "not forward" });
       b.patch(c.idx, { progress: p });
-      if (Math.floor(p / 10) > Math.floor((s.progress ?? 0) / 10)) b.effect({ type: "emit", event: { type: "task.progress", step: c.idx, progress: p } });
+      if (Math.floor(p / 10) > Math.floor((s.progress ?? 0) / 10))
+        b.effect({ type: "emit", event: { type: "task.progress", step: c.idx, progress: p } });
       return b.reply({ type: "done" });
     }
 
     case "finish": {
       const s = g.steps[c.idx];
-      if (terminal || !s || s.state !== "running" || s.token !== c.token || s.run !== c.run) return b.reply({ type: "ignored", why: "not the running claim" });
+      if (terminal || !s || s.state !== "running" || s.token !== c.token || s.run !== c.run)
+        return b.reply({ type: "ignored", why: "not the running claim" });
       const o = c.outcome;
       if (o.ok) {
         const results = [...(s.results ?? []), ...o.results];
@@ -231,7 +249,17 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
           b.queue(c.idx);
           return b.reply({ type: "done" });
         }
-        b.patch(c.idx, { state: "succeeded", results, output: o.output, error: null, progress: 100, ended_at: b.iso, deadline: null, holder: null, token: null });
+        b.patch(c.idx, {
+          state: "succeeded",
+          results,
+          output: o.output,
+          error: null,
+          progress: 100,
+          ended_at: b.iso,
+          deadline: null,
+          holder: null,
+          token: null,
+        });
         b.effect({ type: "emit", event: { type: "task.succeeded", step: c.idx } });
         if (c.idx + 1 < g.steps.length) b.queue(c.idx + 1);
         else b.end("Succeeded");
@@ -248,7 +276,8 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
 
     case "abandon": {
       const s = g.steps[c.idx];
-      if (terminal || !s || s.token !== c.token || (s.state !== "queued" && s.state !== "running")) return b.reply({ type: "ignored", why: "not active" });
+      if (terminal || !s || s.token !== c.token || (s.state !== "queued" && s.state !== "running"))
+        return b.reply({ type: "ignored", why: "not active" });
       b.failStep(c.idx, c.message);
       return b.reply({ type: "done" });
     }
@@ -257,7 +286,14 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
       if (terminal) return b.reply({ type: "refused", why: `it has already ended (${g.status})` });
       for (const s of g.steps) {
         // A running step is abandoned: its token goes, so its late report changes nothing.
-        if (s.state === "queued" || s.state === "running") b.patch(s.idx, { state: "skipped", token: null, deadline: null, holder: null, ended_at: s.ended_at ?? b.iso });
+        if (s.state === "queued" || s.state === "running")
+          b.patch(s.idx, {
+            state: "skipped",
+            token: null,
+            deadline: null,
+            holder: null,
+            ended_at: s.ended_at ?? b.iso,
+          });
       }
       b.end("Cancelled");
       return b.reply({ type: "done" });
@@ -265,12 +301,25 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
 
     case "retry": {
       const failed = g.steps.find((s) => s.state === "failed");
-      if (g.status !== "Failed" || !failed) return b.reply({ type: "refused", why: `only a Failed taskgroup can be retried (this one is ${g.status})` });
+      if (g.status !== "Failed" || !failed)
+        return b.reply({ type: "refused", why: `only a Failed taskgroup can be retried (this one is ${g.status})` });
       for (const s of g.steps) {
         if (s.idx < failed.idx) continue;
         b.patch(s.idx, {
-          state: "queued", error: null, results: null, output: null, seg_input: null, progress: null, started_at: null, ended_at: null,
-          seg: 0, seg_attempts: 0, token: null, deadline: null, holder: null, holder_try: null,
+          state: "queued",
+          error: null,
+          results: null,
+          output: null,
+          seg_input: null,
+          progress: null,
+          started_at: null,
+          ended_at: null,
+          seg: 0,
+          seg_attempts: 0,
+          token: null,
+          deadline: null,
+          holder: null,
+          holder_try: null,
         });
       }
       b.t.info = { status: "Running", ended_at: null, retention_at: null };
@@ -288,7 +337,8 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
           b.queue(s.idx);
         } else if (s.state === "running") {
           // Its run vanished without a report past its lease.
-          if (s.seg_attempts >= l.maxAttempts) b.failStep(s.idx, `The step did not finish within ${l.timeoutMs / 1000} s.`);
+          if (s.seg_attempts >= l.maxAttempts)
+            b.failStep(s.idx, `The step did not finish within ${l.timeoutMs / 1000} s.`);
           else b.queue(s.idx);
         }
         if (b.t.info.status) break; // the group ended

@@ -35,7 +35,8 @@ export class Outbox {
 
   add(item: OutboxItem, now: number): void {
     // The index is rebuilt from current state when sent, so one unsent row is enough.
-    if (item.kind === "index" && this.sql.one("SELECT 1 AS x FROM outbox WHERE kind = 'index' AND lease_until IS NULL")) return;
+    if (item.kind === "index" && this.sql.one("SELECT 1 AS x FROM outbox WHERE kind = 'index' AND lease_until IS NULL"))
+      return;
     this.sql.run("INSERT INTO outbox (kind, body, not_before) VALUES (?, ?, ?)", item.kind, json(item), now);
   }
 
@@ -43,7 +44,8 @@ export class Outbox {
   claimNext(now: number): OutboxRow | null {
     const row = this.sql.one<{ id: number; body: string; tries: number }>(
       "SELECT id, body, tries FROM outbox WHERE not_before <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT 1",
-      now, now,
+      now,
+      now,
     );
     if (!row) return null;
     this.sql.run("UPDATE outbox SET lease_until = ? WHERE id = ?", now + LEASE_MS, row.id);
@@ -59,13 +61,20 @@ export class Outbox {
     if (!row) return;
     this.sql.run(
       "UPDATE outbox SET tries = tries + 1, lease_until = NULL, not_before = ?, last_error = ? WHERE id = ?",
-      now + backoffMs(row.tries), error.slice(0, 500), id,
+      now + backoffMs(row.tries),
+      error.slice(0, 500),
+      id,
     );
   }
 
   /** When the alarm must come back for the outbox, or null when it is empty. */
   nextDue(): number | null {
-    return this.sql.one<{ t: number | null }>("SELECT MIN(COALESCE(lease_until, not_before + ?)) AS t FROM outbox", OUTBOX_GRACE_MS)?.t ?? null;
+    return (
+      this.sql.one<{ t: number | null }>(
+        "SELECT MIN(COALESCE(lease_until, not_before + ?)) AS t FROM outbox",
+        OUTBOX_GRACE_MS,
+      )?.t ?? null
+    );
   }
 
   size(): number {

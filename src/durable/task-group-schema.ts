@@ -27,4 +27,3 @@ export const TASK_GROUP_MIGRATIONS = [
    ${OUTBOX_SCHEMA}
    ${DELIVERY_LEASES}`,
 ];
-

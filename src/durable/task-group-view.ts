@@ -6,7 +6,6 @@ import { parse } from "./sql";
 import { isTerminal, type MachineStep } from "./group-machine";
 import type { GroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
 
-
 /** The TaskGroup object's rows, as its SQLite tables hold them. */
 export interface InfoRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -47,9 +46,21 @@ export interface StepRow extends Record<string, SqlStorageValue> {
 /** A step row as the state machine reads it. */
 export function machineStep(r: StepRow): MachineStep {
   return {
-    idx: r.idx, state: r.state, attempts: r.attempts, seg_attempts: r.seg_attempts, seg: r.seg, segs: r.segs,
-    token: r.token, run: r.run, holder: r.holder, holder_try: r.holder_try, deadline: r.deadline, progress: r.progress,
-    results: parse<unknown[] | null>(r.results), started_at: r.started_at, ended_at: r.ended_at,
+    idx: r.idx,
+    state: r.state,
+    attempts: r.attempts,
+    seg_attempts: r.seg_attempts,
+    seg: r.seg,
+    segs: r.segs,
+    token: r.token,
+    run: r.run,
+    holder: r.holder,
+    holder_try: r.holder_try,
+    deadline: r.deadline,
+    progress: r.progress,
+    results: parse<unknown[] | null>(r.results),
+    started_at: r.started_at,
+    ended_at: r.ended_at,
   };
 }
 
@@ -103,7 +114,12 @@ export function viewOf(info: InfoRow, steps: StepRow[], deliveries: ReturnType<D
       ended_at: s.ended_at,
       result: (s.results ?? null) as object | null,
       error: s.error,
-      output: s.output && { file_name: s.output.file_name, content_type: s.output.content_type, size: s.output.size, url: outputUrl(snap, s)! },
+      output: s.output && {
+        file_name: s.output.file_name,
+        content_type: s.output.content_type,
+        size: s.output.size,
+        url: outputUrl(snap, s)!,
+      },
     })),
     results: isTerminal(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
     deliveries,

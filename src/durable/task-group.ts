@@ -14,12 +14,34 @@ import { json, parse, Sql } from "./sql";
 import { machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
 import { r2Keys } from "./taskgroup-model";
 import { deleteGroupFiles } from "./retention";
-import type { AttemptRecord, ClaimedStep, GroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
+import type {
+  AttemptRecord,
+  ClaimedStep,
+  GroupStatus,
+  QueueDelivery,
+  StepMessage,
+  TaskgroupSpec,
+} from "./taskgroup-model";
 
 /** Columns the machine's step patches may set; JSON ones are serialised. */
 const STEP_COLUMNS = new Set([
-  "state", "attempts", "seg_attempts", "seg", "token", "run", "holder", "holder_try", "deadline", "progress",
-  "results", "started_at", "ended_at", "error", "output", "seg_input", "first_started_ms",
+  "state",
+  "attempts",
+  "seg_attempts",
+  "seg",
+  "token",
+  "run",
+  "holder",
+  "holder_try",
+  "deadline",
+  "progress",
+  "results",
+  "started_at",
+  "ended_at",
+  "error",
+  "output",
+  "seg_input",
+  "first_started_ms",
 ]);
 const JSON_COLUMNS = new Set(["results", "output", "seg_input"]);
 
@@ -82,13 +104,20 @@ export class TaskGroup extends DurableObject<Env> {
     if (command.type === "claim" && t.reply.type === "claimed") {
       this.sql.run(
         "INSERT INTO step_runs (idx, run, seg, message_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
-        command.idx, t.reply.run, this.stepRow(command.idx).seg, command.messageId, now,
+        command.idx,
+        t.reply.run,
+        this.stepRow(command.idx).seg,
+        command.messageId,
+        now,
       );
     }
     if (command.type === "finish") {
       this.sql.run(
         "UPDATE step_runs SET reported_at = ?, outcome = ? WHERE idx = ? AND run = ?",
-        now, command.outcome.ok ? "ok" : command.outcome.message, command.idx, command.run,
+        now,
+        command.outcome.ok ? "ok" : command.outcome.message,
+        command.idx,
+        command.run,
       );
     }
     return t.reply;
@@ -96,7 +125,11 @@ export class TaskGroup extends DurableObject<Env> {
 
   private write(info: InfoRow, t: Transition, now: number): void {
     const set = Object.entries(t.info);
-    if (set.length) this.sql.run(`UPDATE info SET ${set.map(([k]) => `${k} = ?`).join(", ")}`, ...set.map(([, v]) => v as SqlStorageValue));
+    if (set.length)
+      this.sql.run(
+        `UPDATE info SET ${set.map(([k]) => `${k} = ?`).join(", ")}`,
+        ...set.map(([, v]) => v as SqlStorageValue),
+      );
     for (const [idx, patch] of t.steps) {
       const cols = Object.entries(patch).filter(([k]) => STEP_COLUMNS.has(k));
       if (!cols.length) continue;
@@ -162,7 +195,14 @@ export class TaskGroup extends DurableObject<Env> {
         await this.perform(row.id, row.item);
         this.outbox.done(row.id);
       } catch (err) {
-        console.error(JSON.stringify({ msg: "outbox send failed", taskgroup: this.info()?.id, kind: row.item.kind, error: String(err) }));
+        console.error(
+          JSON.stringify({
+            msg: "outbox send failed",
+            taskgroup: this.info()?.id,
+            kind: row.item.kind,
+            error: String(err),
+          }),
+        );
         this.outbox.failed(row.id, String(err), Date.now());
         break;
       }
@@ -175,13 +215,27 @@ export class TaskGroup extends DurableObject<Env> {
     switch (item.kind) {
       case "send": {
         fault(`send:${item.queue}`, info.client);
-        const queue: Record<QueueName, Queue> = { steps: this.env.STEPS, image: this.env.IMAGE, media: this.env.MEDIA, deliveries: this.env.DELIVERIES };
-        await queue[item.queue].send(item.body, item.delaySeconds > 0 ? { delaySeconds: item.delaySeconds } : undefined);
+        const queue: Record<QueueName, Queue> = {
+          steps: this.env.STEPS,
+          image: this.env.IMAGE,
+          media: this.env.MEDIA,
+          deliveries: this.env.DELIVERIES,
+        };
+        await queue[item.queue].send(
+          item.body,
+          item.delaySeconds > 0 ? { delaySeconds: item.delaySeconds } : undefined,
+        );
         return;
       }
       case "index":
         fault("rpc:index", info.client);
-        await clientStore(this.env, info.client).indexTaskgroup({ id: info.id, kind: info.kind, status: info.status, created_at: info.created_at, updated_at: new Date().toISOString() });
+        await clientStore(this.env, info.client).indexTaskgroup({
+          id: info.id,
+          kind: info.kind,
+          status: info.status,
+          created_at: info.created_at,
+          updated_at: new Date().toISOString(),
+        });
         return;
       case "index_delivery": {
         fault("rpc:index_delivery", info.client);
@@ -192,7 +246,12 @@ export class TaskGroup extends DurableObject<Env> {
       case "notify_targets": {
         const targets = uploadTargets(this.snapshot());
         fault("rpc:storage_targets", info.client);
-        const docs = targets.size ? ((await clientStore(this.env, info.client).getDocuments("storage_targets", [...targets.keys()])) as Record<string, Pick<StorageTarget, "notify" | "notify_retry">>) : {};
+        const docs = targets.size
+          ? ((await clientStore(this.env, info.client).getDocuments("storage_targets", [...targets.keys()])) as Record<
+              string,
+              Pick<StorageTarget, "notify" | "notify_retry">
+            >)
+          : {};
         // The deliveries and the end of this row commit together: a reset cannot notify twice.
         this.ctx.storage.transactionSync(() => {
           if (!this.sql.one("SELECT 1 AS x FROM outbox WHERE id = ?", id)) return;
@@ -200,7 +259,11 @@ export class TaskGroup extends DurableObject<Env> {
           const snap = this.snapshot();
           for (const [name, steps] of targets) {
             const doc = docs[name];
-            if (doc?.notify) log.add(notifyDelivery(snap, name, doc.notify, steps, doc.notify_retry && scheduleOf(doc.notify_retry)), Date.now());
+            if (doc?.notify)
+              log.add(
+                notifyDelivery(snap, name, doc.notify, steps, doc.notify_retry && scheduleOf(doc.notify_retry)),
+                Date.now(),
+              );
           }
           this.outbox.done(id);
         });
@@ -217,9 +280,14 @@ export class TaskGroup extends DurableObject<Env> {
   private armAlarm(): void {
     const info = this.info();
     if (!info) return;
-    const steps = isTerminal(info.status) ? null : (this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE state IN ('queued', 'running')")?.d ?? null);
+    const steps = isTerminal(info.status)
+      ? null
+      : (this.sql.one<{ d: number | null }>("SELECT MIN(deadline) AS d FROM steps WHERE state IN ('queued', 'running')")
+          ?.d ?? null);
     const retention = info.files_deleted_at ? null : info.retention_at;
-    const due = [steps, retention, this.outbox.nextDue(), this.deliveries(info).nextDue()].filter((t): t is number => t !== null);
+    const due = [steps, retention, this.outbox.nextDue(), this.deliveries(info).nextDue()].filter(
+      (t): t is number => t !== null,
+    );
     if (due.length) void this.ctx.storage.setAlarm(Math.min(...due));
     else void this.ctx.storage.deleteAlarm();
   }
@@ -229,7 +297,8 @@ export class TaskGroup extends DurableObject<Env> {
     if (!info) return;
     await this.drain();
     this.apply({ type: "tick" }, () => this.deliveries(info).watch(Date.now()));
-    if (info.retention_at !== null && info.retention_at <= Date.now() && !info.files_deleted_at) await this.deleteFiles(info);
+    if (info.retention_at !== null && info.retention_at <= Date.now() && !info.files_deleted_at)
+      await this.deleteFiles(info);
     await this.drain();
   }
 
@@ -248,9 +317,19 @@ export class TaskGroup extends DurableObject<Env> {
       this.ctx.storage.transactionSync(() => {
         this.sql.run(
           "INSERT INTO info (id, client, kind, status, spec, created_at) VALUES (?, ?, ?, 'Queued', ?, ?)",
-          spec.id, spec.client, spec.kind, json(spec), new Date().toISOString(),
+          spec.id,
+          spec.client,
+          spec.kind,
+          json(spec),
+          new Date().toISOString(),
         );
-        for (const [i, s] of spec.steps.entries()) this.sql.run("INSERT INTO steps (idx, name, state, segs) VALUES (?, ?, 'queued', ?)", i, s.name, segmentsOf(s.chain).length);
+        for (const [i, s] of spec.steps.entries())
+          this.sql.run(
+            "INSERT INTO steps (idx, name, state, segs) VALUES (?, ?, 'queued', ?)",
+            i,
+            s.name,
+            segmentsOf(s.chain).length,
+          );
         this.step({ type: "start" }, Date.now());
       });
       this.armAlarm();
@@ -268,7 +347,10 @@ export class TaskGroup extends DurableObject<Env> {
     }
     const result = this.apply({ type: action }, (reply): CommandResult => {
       const status = this.info()?.status ?? null;
-      const r: CommandResult = reply.type === "done" ? { ok: true, status: status! } : { ok: false, status, why: reply.type === "refused" ? reply.why : "no taskgroup" };
+      const r: CommandResult =
+        reply.type === "done"
+          ? { ok: true, status: status! }
+          : { ok: false, status, why: reply.type === "refused" ? reply.why : "no taskgroup" };
       this.sql.run("INSERT INTO commands (id, result, at) VALUES (?, ?, ?)", requestId, json(r), Date.now());
       return r;
     }) as CommandResult;
@@ -281,8 +363,10 @@ export class TaskGroup extends DurableObject<Env> {
 
   /** Hands step `msg.step` to the invocation handling queue message `q`: a run, "busy" (a duplicate), or null. */
   async claimStep(msg: StepMessage, q: QueueDelivery): Promise<ClaimedStep | "busy" | null> {
-    const out = this.apply({ type: "claim", idx: msg.step, token: msg.token, messageId: q.messageId, delivery: q.delivery }, (reply) =>
-      reply.type === "claimed" ? this.claimed(msg.step, reply.run) : reply.type === "busy" ? ("busy" as const) : null,
+    const out = this.apply(
+      { type: "claim", idx: msg.step, token: msg.token, messageId: q.messageId, delivery: q.delivery },
+      (reply) =>
+        reply.type === "claimed" ? this.claimed(msg.step, reply.run) : reply.type === "busy" ? ("busy" as const) : null,
     ) as ClaimedStep | "busy" | null;
     await this.resetPoint("claim");
     await this.drain();
@@ -296,11 +380,31 @@ export class TaskGroup extends DurableObject<Env> {
     const spec = group.steps[idx]!;
     const seg = segmentsOf(spec.chain)[row.seg]!;
     const outputOf = (name: string): StepFile =>
-      parse<StepFile>(this.sql.one<{ output: string }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", name)?.output);
-    const overrideFiles = Object.fromEntries(Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]));
+      parse<StepFile>(
+        this.sql.one<{ output: string }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", name)
+          ?.output,
+      );
+    const overrideFiles = Object.fromEntries(
+      Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]),
+    );
     const inputFile =
-      row.seg > 0 ? parse<StepFile>(row.seg_input) : spec.input.kind === "data" ? spec.input.file : spec.input.kind === "input" ? outputOf(spec.input.from) : undefined;
-    return { spec, origin: group.origin, outputLinks: group.links, run, links: spec.chain.slice(seg.from, seg.to), inputFile, overrideFiles, startedMs: row.first_started_ms ?? Date.now() };
+      row.seg > 0
+        ? parse<StepFile>(row.seg_input)
+        : spec.input.kind === "data"
+          ? spec.input.file
+          : spec.input.kind === "input"
+            ? outputOf(spec.input.from)
+            : undefined;
+    return {
+      spec,
+      origin: group.origin,
+      outputLinks: group.links,
+      run,
+      links: spec.chain.slice(seg.from, seg.to),
+      inputFile,
+      overrideFiles,
+      startedMs: row.first_started_ms ?? Date.now(),
+    };
   }
 
   /** Progress of a running step in percent; callbacks hear of it in 10 % steps. */
@@ -325,12 +429,19 @@ export class TaskGroup extends DurableObject<Env> {
   // ---- RPC: deliveries ----
 
   async claimDelivery(id: string, token: string | undefined, q: QueueDelivery): Promise<DeliveryClaim> {
-    const out = this.locked((log, now) => log.claim(id, token ?? "", q.messageId, q.delivery, now)) ?? { type: "ignored" as const };
+    const out = this.locked((log, now) => log.claim(id, token ?? "", q.messageId, q.delivery, now)) ?? {
+      type: "ignored" as const,
+    };
     await this.drain();
     return out;
   }
 
-  async recordDeliveryAttempt(id: string, token: string | undefined, q: QueueDelivery, attempt: AttemptRecord): Promise<void> {
+  async recordDeliveryAttempt(
+    id: string,
+    token: string | undefined,
+    q: QueueDelivery,
+    attempt: AttemptRecord,
+  ): Promise<void> {
     this.locked((log, now) => log.record(id, token ?? "", q.messageId, attempt, now));
     await this.resetPoint("record_delivery");
     await this.drain();
@@ -378,7 +489,10 @@ export class TaskGroup extends DurableObject<Env> {
     const info = this.info();
     if (!info) return null;
     if (info.files_deleted_at) return "expired";
-    const row = this.sql.one<{ output: string | null }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", stepName);
+    const row = this.sql.one<{ output: string | null }>(
+      "SELECT output FROM steps WHERE name = ? AND state = 'succeeded'",
+      stepName,
+    );
     if (!row) return null;
     const out = parse<StepFile | null>(row.output);
     if (out && out.file_name === fileName) return out.key;

@@ -22,7 +22,6 @@ export interface TaskgroupSpec {
   links?: GroupLinks;
 }
 
-
 export type StepInput =
   | { kind: "data"; file: StepFile }
   /** `local`: submitted in local development, where redirects may lead to http on this machine. */

@@ -40,7 +40,9 @@ const fromRow = ({ lock_until: _lock, ...r }: Row): Upload => ({ ...r, parts: pa
 /** One PATCH writes at a time; a lock left by a request that died frees itself after this long. */
 const LOCK_MS = 60_000;
 
-export type LockResult = { ok: true; upload: Upload } | { ok: false; why: "not_found" | "expired" | "done" | "offset" | "locked"; offset?: number };
+export type LockResult =
+  | { ok: true; upload: Upload }
+  | { ok: false; why: "not_found" | "expired" | "done" | "offset" | "locked"; offset?: number };
 
 /** The resumable uploads of one client (held by its ClientStore object). */
 export class UploadStore {
@@ -50,7 +52,16 @@ export class UploadStore {
     this.sql.run(
       `INSERT INTO uploads (id, key, length, r2_upload_id, metadata, file_name, content_type, asset, state, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
-      u.id, u.key, u.length, u.r2_upload_id, u.metadata, u.file_name, u.content_type, u.asset, u.created_at, u.expires_at,
+      u.id,
+      u.key,
+      u.length,
+      u.r2_upload_id,
+      u.metadata,
+      u.file_name,
+      u.content_type,
+      u.asset,
+      u.created_at,
+      u.expires_at,
     );
   }
 
@@ -77,13 +88,22 @@ export class UploadStore {
     if (!u) return;
     this.sql.run(
       "UPDATE uploads SET parts = ?, offset = ?, tail_bytes = 0, lock_until = ? WHERE id = ?",
-      json([...u.parts, part]), u.parts.length * partBytes + partBytes, now + LOCK_MS, id,
+      json([...u.parts, part]),
+      u.parts.length * partBytes + partBytes,
+      now + LOCK_MS,
+      id,
     );
   }
 
   /** The PATCH ended: where the upload stands now, and whether it is finished. */
   release(id: string, offset: number, tailBytes: number, done: boolean): void {
-    this.sql.run("UPDATE uploads SET offset = ?, tail_bytes = ?, state = ?, lock_until = NULL WHERE id = ?", offset, tailBytes, done ? "done" : "open", id);
+    this.sql.run(
+      "UPDATE uploads SET offset = ?, tail_bytes = ?, state = ?, lock_until = NULL WHERE id = ?",
+      offset,
+      tailBytes,
+      done ? "done" : "open",
+      id,
+    );
   }
 
   /** Keeps a finished upload until `expiresAt`. */

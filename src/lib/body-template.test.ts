@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { applyTemplate, templateFields } from "./body-template";
 
 describe("body templates", () => {
-  const template = { text: "Job {{job_id}} is {{ status }}", ok: "{{status}}", data: { results: "{{results}}", when: ["{{end_date}}", "{{missing}}"] }, n: 3 };
+  const template = {
+    text: "Job {{job_id}} is {{ status }}",
+    ok: "{{status}}",
+    data: { results: "{{results}}", when: ["{{end_date}}", "{{missing}}"] },
+    n: 3,
+  };
 
   it("lists the fields its placeholders use", () => {
     expect(templateFields(template).sort()).toEqual(["end_date", "job_id", "missing", "results", "status"]);

@@ -58,7 +58,10 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
     case "image_unsupported":
       return { message: `${f.fileName} is not a PNG or JPEG image.`, retryable: false };
     case "image_undecodable":
-      return { message: `${f.fileName} could not be decoded (${f.detail}); is it truncated or corrupt?`, retryable: false };
+      return {
+        message: `${f.fileName} could not be decoded (${f.detail}); is it truncated or corrupt?`,
+        retryable: false,
+      };
     case "image_too_large":
       return {
         message: `${f.fileName} is ${f.width}×${f.height}, over the ${f.limit / 1e6} megapixel limit.`,
@@ -69,9 +72,15 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
     case "video_unsupported":
       return { message: `${f.fileName} could not be read as a video (${f.detail}).`, retryable: false };
     case "video_too_large":
-      return { message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB video limit of the media Worker.`, retryable: false };
+      return {
+        message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB video limit of the media Worker.`,
+        retryable: false,
+      };
     case "video_too_long":
-      return { message: `${f.fileName} lasts ${f.seconds} s, over the ${f.limitSeconds} s video limit of the media Worker.`, retryable: false };
+      return {
+        message: `${f.fileName} lasts ${f.seconds} s, over the ${f.limitSeconds} s video limit of the media Worker.`,
+        retryable: false,
+      };
     case "video_frame_too_large":
       return {
         message: `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to 1280×720 (ffmpeg needs ~240 MB for 1080p, over the 128 MB a Worker has).`,

@@ -35,7 +35,11 @@ function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
 async function read(stream: ReadableStream<Uint8Array>) {
   const out: { name: string; filename?: string; data: Uint8Array }[] = [];
   for await (const part of formParts(stream, BOUNDARY)) {
-    out.push({ name: part.name, filename: part.filename, data: new Uint8Array(await new Response(part.body).arrayBuffer()) });
+    out.push({
+      name: part.name,
+      filename: part.filename,
+      data: new Uint8Array(await new Response(part.body).arrayBuffer()),
+    });
   }
   return out;
 }
@@ -63,7 +67,9 @@ describe("formParts", () => {
 
   it("reads the same parts whatever the chunk size, delimiters cut anywhere", async () => {
     for (let size = 1; size <= 80; size++) {
-      expect(await read(chunked(whole, size)), `chunks of ${size}`).toEqual(parts.map((p) => ({ ...p, filename: p.filename })));
+      expect(await read(chunked(whole, size)), `chunks of ${size}`).toEqual(
+        parts.map((p) => ({ ...p, filename: p.filename })),
+      );
     }
   });
 

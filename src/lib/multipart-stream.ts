@@ -151,12 +151,20 @@ function partHeaders(text: string): Omit<FormPart, "body"> {
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   const disposition = headers.get("content-disposition") ?? "";
-  if (!/^form-data\b/i.test(disposition)) throw new MultipartError("a part has no Content-Disposition: form-data header");
+  if (!/^form-data\b/i.test(disposition))
+    throw new MultipartError("a part has no Content-Disposition: form-data header");
   const param = (key: string) => {
-    const m = new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, "i").exec(disposition) ?? new RegExp(`;\\s*${key}=([^;\\s]+)`, "i").exec(disposition);
+    const m =
+      new RegExp(`;\\s*${key}="((?:[^"\\\\]|\\\\.)*)"`, "i").exec(disposition) ??
+      new RegExp(`;\\s*${key}=([^;\\s]+)`, "i").exec(disposition);
     return m ? m[1]!.replace(/\\(.)/g, "$1") : undefined;
   };
   const name = param("name");
   if (name === undefined) throw new MultipartError("a part has no field name");
-  return { name, filename: param("filename"), contentType: headers.get("content-type") ?? (param("filename") !== undefined ? "application/octet-stream" : "text/plain") };
+  return {
+    name,
+    filename: param("filename"),
+    contentType:
+      headers.get("content-type") ?? (param("filename") !== undefined ? "application/octet-stream" : "text/plain"),
+  };
 }

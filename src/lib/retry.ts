@@ -2,7 +2,12 @@
  * Calls `fn` up to `tries` times, waiting `delayMs`, then twice that, between tries. Only for calls
  * that are safe to repeat (the engine's RPCs are fenced by token and run, so a repeat is a no-op).
  */
-export async function withRetries<T>(fn: () => Promise<T>, tries = 3, delayMs = 200, when: (err: unknown) => boolean = () => true): Promise<T> {
+export async function withRetries<T>(
+  fn: () => Promise<T>,
+  tries = 3,
+  delayMs = 200,
+  when: (err: unknown) => boolean = () => true,
+): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();

@@ -18,23 +18,42 @@ export interface GroupLinks {
 export const linkPrefix = (client: string, id: string) => `/links/${encodeURIComponent(client)}/${id}`;
 
 export async function linkSignature(secret: string, client: string, id: string, expires: number): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`${linkPrefix(client, id)}\n${expires}`));
   return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Whether `signature` is this group's for `expires` under any of the secrets (a rotation's overlap has two). */
-export async function linkIsGenuine(secrets: string[], client: string, id: string, expires: number, signature: string): Promise<boolean> {
+export async function linkIsGenuine(
+  secrets: string[],
+  client: string,
+  id: string,
+  expires: number,
+  signature: string,
+): Promise<boolean> {
   for (const secret of secrets) {
     const expected = await linkSignature(secret, client, id, expires);
     // Both are fixed-length hex; compare in constant time.
-    if (expected.length === signature.length && crypto.subtle.timingSafeEqual(enc.encode(expected), enc.encode(signature))) return true;
+    if (
+      expected.length === signature.length &&
+      crypto.subtle.timingSafeEqual(enc.encode(expected), enc.encode(signature))
+    )
+      return true;
   }
   return false;
 }
 
 /** Where a step's output is downloaded: the signed link when the group has one, else the authenticated route. */
-export function outputLink(origin: string, client: string, id: string, links: GroupLinks | undefined, step: string, fileName: string): string {
+export function outputLink(
+  origin: string,
+  client: string,
+  id: string,
+  links: GroupLinks | undefined,
+  step: string,
+  fileName: string,
+): string {
   const path = `outputs/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
   if (!links) return `${origin}/api/taskgroup/${id}/${path}`;
   return `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/${path}`;
@@ -44,7 +63,14 @@ export function outputLink(origin: string, client: string, id: string, links: Gr
  * The signed link to a step's input file (a submitted file, an upload or an asset), under the same
  * signature as the outputs; null for groups stored before links were signed (no keyless route).
  */
-export function inputLink(origin: string, client: string, id: string, links: GroupLinks | undefined, step: string, fileName: string): string | null {
+export function inputLink(
+  origin: string,
+  client: string,
+  id: string,
+  links: GroupLinks | undefined,
+  step: string,
+  fileName: string,
+): string | null {
   if (!links) return null;
   return `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/inputs/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
 }

@@ -3,7 +3,10 @@ import { parseOffset, parseUploadMetadata } from "./tus";
 
 describe("parseUploadMetadata", () => {
   it("decodes base64 values and keys without values", () => {
-    expect(parseUploadMetadata("filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential")).toEqual({ filename: "world_domination_plan.pdf", is_confidential: "" });
+    expect(parseUploadMetadata("filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential")).toEqual({
+      filename: "world_domination_plan.pdf",
+      is_confidential: "",
+    });
     expect(parseUploadMetadata(undefined)).toEqual({});
   });
   it("refuses bad base64, duplicate keys and stray spaces", () => {

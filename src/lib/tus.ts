@@ -11,7 +11,12 @@ export function parseUploadMetadata(header: string | undefined): Record<string, 
     const [key, value, extra] = pair.trim().split(" ");
     if (!key || extra !== undefined || !/^[\x21-\x7e]+$/.test(key) || key in out) return null;
     try {
-      out[key] = value === undefined ? "" : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0)));
+      out[key] =
+        value === undefined
+          ? ""
+          : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+              Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0)),
+            );
     } catch {
       return null;
     }

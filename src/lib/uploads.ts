@@ -43,10 +43,21 @@ function countedBody(req: Request, env: Pick<Env, "MAX_UPLOAD_MB">): ReadableStr
 export function uploadError(err: unknown, env: Pick<Env, "MAX_UPLOAD_MB">): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof SizeLimitExceeded) return tooLarge(env);
-  if (err instanceof MultipartError) return new ApiError(400, "malformed_multipart", `The multipart/form-data body could not be parsed: ${err.message}.`);
+  if (err instanceof MultipartError)
+    return new ApiError(
+      400,
+      "malformed_multipart",
+      `The multipart/form-data body could not be parsed: ${err.message}.`,
+    );
   // R2 (or the connection) failed under the upload: nothing was kept, and sending it again works.
   console.error(JSON.stringify({ msg: "upload not stored", error: String(err), stack: (err as Error)?.stack }));
-  return new ApiError(503, "temporarily_unavailable", "The upload could not be stored just now; send it again.", undefined, { "Retry-After": "1" });
+  return new ApiError(
+    503,
+    "temporarily_unavailable",
+    "The upload could not be stored just now; send it again.",
+    undefined,
+    { "Retry-After": "1" },
+  );
 }
 
 /**
@@ -61,7 +72,8 @@ export async function readStreamedForm(
 ): Promise<Map<string, string | StoredFile>> {
   checkDeclaredLength(req, env);
   const boundary = boundaryOf(req.headers.get("content-type") ?? "");
-  if (!boundary) throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
+  if (!boundary)
+    throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
   const fields = new Map<string, string | StoredFile>();
   const written: string[] = [];
   try {
@@ -81,14 +93,23 @@ export async function readStreamedForm(
   } catch (err) {
     if (written.length) await env.FILES.delete(written).catch(() => undefined);
     if (err instanceof SizeLimitExceeded && err.limitBytes === MAX_TEXT_FIELD_BYTES) {
-      throw new ApiError(413, "field_too_large", `A text field is larger than ${MAX_TEXT_FIELD_BYTES / 1024 / 1024} MB.`);
+      throw new ApiError(
+        413,
+        "field_too_large",
+        `A text field is larger than ${MAX_TEXT_FIELD_BYTES / 1024 / 1024} MB.`,
+      );
     }
     throw uploadError(err, env);
   }
 }
 
 /** Streams a raw body into R2 at `key`, counting it against the upload limit. */
-export async function storeRawBody(req: Request, env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">, key: string, contentType: string) {
+export async function storeRawBody(
+  req: Request,
+  env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">,
+  key: string,
+  contentType: string,
+) {
   checkDeclaredLength(req, env);
   try {
     return await streamToR2(env.FILES, key, countedBody(req, env), contentType);
@@ -101,7 +122,8 @@ export async function storeRawBody(req: Request, env: Pick<Env, "FILES" | "MAX_U
 export async function storeFormFile(req: Request, env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">, key: string) {
   checkDeclaredLength(req, env);
   const boundary = boundaryOf(req.headers.get("content-type") ?? "");
-  if (!boundary) throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
+  if (!boundary)
+    throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
   try {
     for await (const part of formParts(countedBody(req, env), boundary)) {
       if (part.name !== "file" || part.filename === undefined) continue;

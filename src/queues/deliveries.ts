@@ -30,7 +30,9 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
         const claim = await group().claimDelivery(deliveryId, token, q);
         if (claim.type !== "claimed") return msg.ack();
         const d = claim.delivery as PendingDelivery;
-        const attempt = isMailto(d.url) ? await sendEmail(env, d) : await attemptDelivery(d, await signingSecrets(env, client));
+        const attempt = isMailto(d.url)
+          ? await sendEmail(env, d)
+          : await attemptDelivery(d, await signingSecrets(env, client));
         await withRetries(() => {
           fault("rpc:record_delivery", client);
           return group().recordDeliveryAttempt(deliveryId, token, q, attempt);
@@ -38,7 +40,9 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
         msg.ack();
       } catch (err) {
         // Its next delivery finds the send interrupted: that counts as a failed attempt on the schedule.
-        console.error(JSON.stringify({ msg: "delivery message failed", taskgroup: taskgroupId, deliveryId, error: String(err) }));
+        console.error(
+          JSON.stringify({ msg: "delivery message failed", taskgroup: taskgroupId, deliveryId, error: String(err) }),
+        );
         msg.retry({ delaySeconds: Math.min(300, 2 ** Math.max(1, msg.attempts)) });
       }
     }),
@@ -51,7 +55,10 @@ function signingSecrets(env: Pick<Env, "CLIENTS">, client: string) {
 }
 
 /** One signed HTTP attempt; never throws: a bad header, a timeout or a network error is a failed attempt. */
-export async function attemptDelivery(d: PendingDelivery, secrets: Parameters<typeof signatureHeaders>[0]): Promise<AttemptRecord> {
+export async function attemptDelivery(
+  d: PendingDelivery,
+  secrets: Parameters<typeof signatureHeaders>[0],
+): Promise<AttemptRecord> {
   const at = new Date();
   const started = Date.now();
   try {
@@ -81,7 +88,13 @@ export async function attemptDelivery(d: PendingDelivery, secrets: Parameters<ty
   } catch (err) {
     const e = err as Error;
     const timedOut = e?.name === "TimeoutError" || e?.name === "AbortError";
-    return failedAttempt(at, started, timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `${e instanceof TypeError ? "request refused" : "network error"}: ${e?.message ?? String(err)}`);
+    return failedAttempt(
+      at,
+      started,
+      timedOut
+        ? `timed out after ${TIMEOUT_MS / 1000} s`
+        : `${e instanceof TypeError ? "request refused" : "network error"}: ${e?.message ?? String(err)}`,
+    );
   }
 }
 

@@ -18,7 +18,15 @@ export async function sendEmail(env: Pick<Env, "EMAIL" | "EMAIL_FROM">, d: Pendi
     mime.addMessage({ contentType: "text/plain", data: text });
     mime.addMessage({ contentType: "text/html", data: html });
     await env.EMAIL.send(new EmailMessage(env.EMAIL_FROM, to, mime.asRaw()));
-    return { ok: true, at: at.toISOString(), status: null, latency_ms: Date.now() - started, response: "sent", error: null, retry_after_s: null };
+    return {
+      ok: true,
+      at: at.toISOString(),
+      status: null,
+      latency_ms: Date.now() - started,
+      response: "sent",
+      error: null,
+      retry_after_s: null,
+    };
   } catch (err) {
     return failedAttempt(at, started, `email not sent: ${(err as Error)?.message ?? String(err)}`);
   }

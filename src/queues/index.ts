@@ -14,16 +14,22 @@ import { consumeDeadSteps, consumeSteps } from "./steps";
 export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   const name = batch.queue;
   const engine = directEngine(env);
-  if (name.endsWith("-steps")) return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, apiAdapters, targetOpener(env));
+  if (name.endsWith("-steps"))
+    return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, apiAdapters, targetOpener(env));
   if (name.endsWith("-steps-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, engine);
   if (name.endsWith("-deliveries")) return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
   if (name.endsWith("-deliveries-dlq")) {
     for (const msg of (batch as MessageBatch<DeliveryMessage>).messages) {
       try {
-        await taskGroup(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(msg.body.deliveryId, msg.body.token);
+        await taskGroup(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(
+          msg.body.deliveryId,
+          msg.body.token,
+        );
         msg.ack();
       } catch (err) {
-        console.error(JSON.stringify({ msg: "dead delivery not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }));
+        console.error(
+          JSON.stringify({ msg: "dead delivery not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }),
+        );
         msg.retry({ delaySeconds: 30 });
       }
     }

@@ -16,7 +16,14 @@ export type RunEnv = Pick<Env, "FILES" | "MAX_FILE_MB" | "MAX_VIDEO_MB" | "MAX_V
 export type TargetOpener = (client: string, name: string) => Promise<StorageTarget>;
 
 /** Runs a claimed segment of a step: resolves its input, then each of its links on the previous one's output. */
-export async function runStep(env: RunEnv, msg: StepMessage, claim: ClaimedStep, adapters: AdapterTable, engine: Engine, targets?: TargetOpener) {
+export async function runStep(
+  env: RunEnv,
+  msg: StepMessage,
+  claim: ClaimedStep,
+  adapters: AdapterTable,
+  engine: Engine,
+  targets?: TargetOpener,
+) {
   const { ctx, settle } = stepContext(env, msg, claim, engine, targets);
   try {
     let file = claim.inputFile ?? (await fetchInput(env, msg, claim));
@@ -46,7 +53,12 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
   const res = await fetchFollowingSafely(url, local);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
-    throw new StepError({ kind: "input_fetch_failed", url, detail: `HTTP ${res.status}`, retryable: res.status >= 500 || res.status === 429 });
+    throw new StepError({
+      kind: "input_fetch_failed",
+      url,
+      detail: `HTTP ${res.status}`,
+      retryable: res.status >= 500 || res.status === 429,
+    });
   }
   if (Number(res.headers.get("content-length") ?? 0) > limitMb * 1024 * 1024) {
     await res.body.cancel();
@@ -60,7 +72,12 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
     return { key, file_name: fileName, content_type: contentType, size: written.size };
   } catch (err) {
     if (err instanceof SizeLimitExceeded) throw new StepError({ kind: "input_too_large", limitMb });
-    throw new StepError({ kind: "input_fetch_failed", url, detail: `the body broke off: ${String((err as Error)?.message ?? err)}`, retryable: true });
+    throw new StepError({
+      kind: "input_fetch_failed",
+      url,
+      detail: `the body broke off: ${String((err as Error)?.message ?? err)}`,
+      retryable: true,
+    });
   }
 }
 
@@ -80,7 +97,12 @@ async function fetchFollowingSafely(url: string, local: boolean): Promise<Respon
     try {
       res = await fetch(at, { signal: headers.signal, redirect: "manual" });
     } catch (err) {
-      throw new StepError({ kind: "input_fetch_failed", url, detail: String((err as Error)?.message ?? err), retryable: true });
+      throw new StepError({
+        kind: "input_fetch_failed",
+        url,
+        detail: String((err as Error)?.message ?? err),
+        retryable: true,
+      });
     } finally {
       clearTimeout(timer);
     }

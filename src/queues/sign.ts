@@ -5,7 +5,12 @@ import { activeSecrets, type SigningSecrets } from "../durable/client-store";
  * Standard Webhooks headers for one attempt. During a secret rotation both
  * signatures go out, space-separated, so receivers on either secret verify.
  */
-export function signatureHeaders(secrets: SigningSecrets, msgId: string, body: string, at = new Date()): Record<string, string> {
+export function signatureHeaders(
+  secrets: SigningSecrets,
+  msgId: string,
+  body: string,
+  at = new Date(),
+): Record<string, string> {
   const keys = activeSecrets(secrets);
   return {
     "webhook-id": msgId,

@@ -39,7 +39,12 @@ export function stepContext(
       const key = r2Keys.asset(msg.client, name);
       const head = await env.FILES.head(key);
       if (!head) throw new StepError({ kind: "asset_missing", param, name });
-      return { key, file_name: name, content_type: head.httpMetadata?.contentType ?? "application/octet-stream", size: head.size };
+      return {
+        key,
+        file_name: name,
+        content_type: head.httpMetadata?.contentType ?? "application/octet-stream",
+        size: head.size,
+      };
     },
     async write(fileName, body, contentType) {
       fault("r2:write", msg.client);

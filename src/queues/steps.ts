@@ -14,7 +14,13 @@ const unreachableDelay = (attempts: number) => Math.min(300, 2 ** Math.max(1, at
  * is acked or retried explicitly. Retries of a failed step are new messages the engine schedules,
  * so a message is retried here only when the engine itself could not be reached.
  */
-export async function consumeSteps(batch: MessageBatch<StepMessage>, env: RunEnv, engine: Engine, adapters: AdapterTable, targets?: TargetOpener): Promise<void> {
+export async function consumeSteps(
+  batch: MessageBatch<StepMessage>,
+  env: RunEnv,
+  engine: Engine,
+  adapters: AdapterTable,
+  targets?: TargetOpener,
+): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
     let claim: Awaited<ReturnType<Engine["claim"]>>;
@@ -46,7 +52,9 @@ export async function consumeSteps(batch: MessageBatch<StepMessage>, env: RunEnv
       msg.ack();
     } catch (err) {
       // The run's result is lost; this message's next delivery takes the step over as a new run.
-      console.error(JSON.stringify({ msg: "step result not recorded", taskgroup: body.taskgroupId, error: String(err) }));
+      console.error(
+        JSON.stringify({ msg: "step result not recorded", taskgroup: body.taskgroupId, error: String(err) }),
+      );
       msg.retry({ delaySeconds: unreachableDelay(msg.attempts) });
     }
   }
@@ -59,7 +67,9 @@ export async function consumeDeadSteps(batch: MessageBatch<StepMessage>, engine:
       await engine.abandon(msg.body, describeFailure({ kind: "dead_lettered" }).message);
       msg.ack();
     } catch (err) {
-      console.error(JSON.stringify({ msg: "dead step not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }));
+      console.error(
+        JSON.stringify({ msg: "dead step not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }),
+      );
       msg.retry({ delaySeconds: unreachableDelay(msg.attempts) });
     }
   }

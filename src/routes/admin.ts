@@ -25,12 +25,19 @@ admin.openapi(
     method: "post",
     path: "/api/admin/clients",
     tags: ["admin"],
-    request: { body: { required: true, content: { "application/json": { schema: z.object({ name: resourceName }).strict() } } } },
-    responses: { 201: json(createdClient, "The client, its first API key and webhook secret (shown once)"), ...errorResponses, 409: errorResponses[400] },
+    request: {
+      body: { required: true, content: { "application/json": { schema: z.object({ name: resourceName }).strict() } } },
+    },
+    responses: {
+      201: json(createdClient, "The client, its first API key and webhook secret (shown once)"),
+      ...errorResponses,
+      409: errorResponses[400],
+    },
   }),
   async (c) => {
     const { name } = c.req.valid("json");
-    if (!(await directory(c.env).register(name))) throw new ApiError(409, "client_exists", `Client '${name}' already exists.`);
+    if (!(await directory(c.env).register(name)))
+      throw new ApiError(409, "client_exists", `Client '${name}' already exists.`);
     const store = clientStore(c.env, name);
     await store.initialize(name);
     const key = newKey(name);
@@ -49,7 +56,13 @@ admin.openapi(
     path: "/api/admin/clients/{name}/keys",
     tags: ["admin"],
     request: { params: nameParam },
-    responses: { 201: json(z.object({ client: z.string(), api_key: z.string(), key_prefix: z.string() }), "A new key (shown once)"), ...errorResponses },
+    responses: {
+      201: json(
+        z.object({ client: z.string(), api_key: z.string(), key_prefix: z.string() }),
+        "A new key (shown once)",
+      ),
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -66,7 +79,9 @@ admin.openapi(
     method: "delete",
     path: "/api/admin/clients/{name}/keys/{key_prefix}",
     tags: ["admin"],
-    request: { params: nameParam.extend({ key_prefix: z.string().regex(/^[0-9a-f]{8}$/, "a key prefix is 8 hex characters") }) },
+    request: {
+      params: nameParam.extend({ key_prefix: z.string().regex(/^[0-9a-f]{8}$/, "a key prefix is 8 hex characters") }),
+    },
     responses: { 204: { description: "Revoked" }, ...errorResponses },
   }),
   async (c) => {

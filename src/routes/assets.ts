@@ -51,7 +51,13 @@ assets.openapi(
       throw new ApiError(400, "empty_file", "The asset is empty.");
     }
     const obj = (await c.env.FILES.head(key))!;
-    const meta = { name, size: obj.size, content_type: contentType, etag: obj.etag, uploaded: obj.uploaded.toISOString() };
+    const meta = {
+      name,
+      size: obj.size,
+      content_type: contentType,
+      etag: obj.etag,
+      uploaded: obj.uploaded.toISOString(),
+    };
     await clientStore(c.env, client).putAsset(meta);
     return c.json(meta, 201);
   },
@@ -62,7 +68,13 @@ assets.openapi(
     method: "get",
     path: "/api/assets",
     tags: ["assets"],
-    responses: { 200: { description: "All assets", content: { "application/json": { schema: z.object({ assets: z.array(assetView) }) } } }, ...errorResponses },
+    responses: {
+      200: {
+        description: "All assets",
+        content: { "application/json": { schema: z.object({ assets: z.array(assetView) }) } },
+      },
+      ...errorResponses,
+    },
   }),
   async (c) => c.json({ assets: await clientStore(c.env, c.get("client")).listAssets() }, 200),
 );
@@ -82,7 +94,12 @@ assets.openapi(
     const obj = meta && (await c.env.FILES.get(r2Keys.asset(client, name)));
     if (!obj) throw notFound("Asset", name);
     return new Response(obj.body, {
-      headers: { ...DOWNLOAD_HEADERS, "content-type": meta.content_type, "content-length": String(obj.size), etag: obj.httpEtag },
+      headers: {
+        ...DOWNLOAD_HEADERS,
+        "content-type": meta.content_type,
+        "content-length": String(obj.size),
+        etag: obj.httpEtag,
+      },
     }) as never;
   },
 );

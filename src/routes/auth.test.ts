@@ -10,4 +10,3 @@ describe("parseApiKey", () => {
     expect(parseApiKey("Bearer whatever")).toBeNull();
   });
 });
-

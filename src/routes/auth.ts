@@ -25,7 +25,11 @@ export function requireConfigured(env: Env): void {
     );
   }
   if (!isValidSecretsKey(env.SECRETS_KEY)) {
-    throw new ApiError(503, "not_configured", "SECRETS_KEY is not base64 of 32 bytes: make one with `openssl rand -base64 32` and set it again.");
+    throw new ApiError(
+      503,
+      "not_configured",
+      "SECRETS_KEY is not base64 of 32 bytes: make one with `openssl rand -base64 32` and set it again.",
+    );
   }
 }
 
@@ -51,7 +55,8 @@ export const clientAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!key) throw unauthorized("Send 'Authorization: Bearer <api-key>', or the 'client' and 'api-key' headers.");
   const parsed = parseApiKey(key);
   const headerClient = c.req.header("client")?.trim();
-  if (!parsed || (!bearer && headerClient !== parsed.client)) throw unauthorized("The API key or client name is wrong.");
+  if (!parsed || (!bearer && headerClient !== parsed.client))
+    throw unauthorized("The API key or client name is wrong.");
   await ensureDemoClient(c.env, key);
   if (!(await clientStore(c.env, parsed.client).verifyKey(parsed.prefix, key))) {
     if ((await directory(c.env).count()) === 0) {
@@ -67,6 +72,7 @@ export const clientAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   requireConfigured(c.env);
   const token = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
-  if (!token || !(await timingSafeEqualText(token, c.env.ADMIN_TOKEN))) throw unauthorized("Admin endpoints need 'Authorization: Bearer <ADMIN_TOKEN>'.");
+  if (!token || !(await timingSafeEqualText(token, c.env.ADMIN_TOKEN)))
+    throw unauthorized("Admin endpoints need 'Authorization: Bearer <ADMIN_TOKEN>'.");
   await next();
 };

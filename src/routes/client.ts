@@ -29,7 +29,9 @@ client.openapi(
     responses: {
       200: {
         description: "The new secret; the old one keeps signing (second signature) until previous_valid_until",
-        content: { "application/json": { schema: z.object({ webhook_secret: z.string(), previous_valid_until: z.string() }) } },
+        content: {
+          "application/json": { schema: z.object({ webhook_secret: z.string(), previous_valid_until: z.string() }) },
+        },
       },
       ...errorResponses,
     },

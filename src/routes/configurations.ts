@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "../lib/errors";
 import { clientStore } from "../lib/stubs";
 import { errorResponses, resourceName } from "../schemas/common";
-import { chainOf, configurationInput, configurationView, validateChain, } from "../schemas/configuration";
+import { chainOf, configurationInput, configurationView, validateChain } from "../schemas/configuration";
 import { router } from "./app-env";
 
 export const configurations = router();
@@ -31,10 +31,16 @@ configurations.openapi(
     method: "get",
     path: "/api/configurations",
     tags: ["configurations"],
-    responses: { 200: ok("All configurations", z.object({ configurations: z.array(configurationView) })), ...errorResponses },
+    responses: {
+      200: ok("All configurations", z.object({ configurations: z.array(configurationView) })),
+      ...errorResponses,
+    },
   }),
   async (c) => {
-    const docs = (await clientStore(c.env, c.get("client")).listDocuments("configurations")) as Record<string, unknown>[];
+    const docs = (await clientStore(c.env, c.get("client")).listDocuments("configurations")) as Record<
+      string,
+      unknown
+    >[];
     return c.json({ configurations: docs }, 200);
   },
 );
@@ -49,7 +55,10 @@ configurations.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    const doc = (await clientStore(c.env, c.get("client")).getDocument("configurations", name)) as Record<string, unknown> | null;
+    const doc = (await clientStore(c.env, c.get("client")).getDocument("configurations", name)) as Record<
+      string,
+      unknown
+    > | null;
     if (!doc) throw notFound("Configuration", name);
     return c.json({ name, ...doc }, 200);
   },
@@ -65,7 +74,8 @@ configurations.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    if (!(await clientStore(c.env, c.get("client")).deleteDocument("configurations", name))) throw notFound("Configuration", name);
+    if (!(await clientStore(c.env, c.get("client")).deleteDocument("configurations", name)))
+      throw notFound("Configuration", name);
     return c.body(null, 204);
   },
 );

@@ -1,4 +1,3 @@
-
 /** The parts of an OpenAPI operation the reader shows. */
 interface Operation {
   description?: string;
@@ -6,15 +5,23 @@ interface Operation {
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   responses?: Record<string, { description?: string }>;
 }
-type Doc = { paths?: Record<string, Record<string, Operation>>; webhooks?: Record<string, Record<string, Operation>>; info: { title: string; version: string; description?: string } };
+type Doc = {
+  paths?: Record<string, Record<string, Operation>>;
+  webhooks?: Record<string, Record<string, Operation>>;
+  info: { title: string; version: string; description?: string };
+};
 
-const esc = (s: unknown) => String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-const schemaOf = (op: Operation) => op?.requestBody?.content?.["application/json"]?.schema ?? op?.requestBody?.content?.["multipart/form-data"]?.schema;
+const esc = (s: unknown) =>
+  String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const schemaOf = (op: Operation) =>
+  op?.requestBody?.content?.["application/json"]?.schema ?? op?.requestBody?.content?.["multipart/form-data"]?.schema;
 
 function operation(method: string, path: string, op: Operation): string {
   const params = (op.parameters ?? []).map((p) => `<code>${esc(p.name)}</code> (${esc(p.in)})`).join(", ");
   const body = schemaOf(op);
-  const responses = Object.entries(op.responses ?? {}).map(([code, r]) => `<li><b>${esc(code)}</b> ${esc(r.description)}</li>`).join("");
+  const responses = Object.entries(op.responses ?? {})
+    .map(([code, r]) => `<li><b>${esc(code)}</b> ${esc(r.description)}</li>`)
+    .join("");
   return `<section id="${esc(method + path)}"><h3><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
     ${op.description ? `<p>${esc(op.description)}</p>` : ""}${params ? `<p>Parameters: ${params}</p>` : ""}
     ${body ? `<details><summary>Request body</summary><pre>${esc(JSON.stringify(body, null, 2))}</pre></details>` : ""}
@@ -23,8 +30,12 @@ function operation(method: string, path: string, op: Operation): string {
 
 /** A self-contained reader for /openapi.json: rendered on the server, no script, nothing from a CDN. */
 export function renderDocs(doc: Doc): string {
-  const ops = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => operation(m, path, op)));
-  const hooks = Object.entries(doc.webhooks ?? {}).flatMap(([name, methods]) => Object.entries(methods).map(([m, op]) => operation(m, `webhook: ${name}`, op)));
+  const ops = Object.entries(doc.paths ?? {}).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([m, op]) => operation(m, path, op)),
+  );
+  const hooks = Object.entries(doc.webhooks ?? {}).flatMap(([name, methods]) =>
+    Object.entries(methods).map(([m, op]) => operation(m, `webhook: ${name}`, op)),
+  );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(doc.info.title)} API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
@@ -41,6 +52,7 @@ export const DOC_CONFIG = {
   info: {
     title: "Cascade",
     version: "0.1.0",
-    description: "Media task engine at the edge. This document is generated from the zod schemas the routes validate with; docs/api.md in the repository explains each route in words.",
+    description:
+      "Media task engine at the edge. This document is generated from the zod schemas the routes validate with; docs/api.md in the repository explains each route in words.",
   },
 };

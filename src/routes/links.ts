@@ -10,14 +10,20 @@ import { serveOutput } from "./taskgroups";
 /** Signed links to outputs and input files: no API key, the expiry and signature in the path (src/lib/signed-links.ts). */
 export const links = router();
 
-const invalid = () => new ApiError(403, "link_invalid", "This link is not valid (altered, or signed with a secret that has since been rotated).");
+const invalid = () =>
+  new ApiError(
+    403,
+    "link_invalid",
+    "This link is not valid (altered, or signed with a secret that has since been rotated).",
+  );
 
 links.openapi(
   createRoute({
     method: "get",
     path: "/links/{client}/{id}/{expires}/{signature}/{which}/{step}/{file_name}",
     tags: ["taskgroup"],
-    description: "A step's output (or input file) through the signed link that callbacks and the status document carry; no API key.",
+    description:
+      "A step's output (or input file) through the signed link that callbacks and the status document carry; no API key.",
     request: {
       params: z.object({
         client: resourceName,
@@ -29,15 +35,27 @@ links.openapi(
         file_name: z.string().min(1).max(255),
       }),
     },
-    responses: { 200: { description: "The output file", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } }, ...errorResponses },
+    responses: {
+      200: {
+        description: "The output file",
+        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+      },
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const { client, id, expires, signature, which, step, file_name } = c.req.valid("param");
     const store = clientStore(c.env, client);
     // An unknown client is just an invalid link: a link says nothing about which clients exist.
     if (!(await store.profile())) throw invalid();
-    if (!(await linkIsGenuine(activeSecrets(await store.signingSecrets()), client, id, expires, signature))) throw invalid();
-    if (expires * 1000 <= Date.now()) throw new ApiError(403, "link_expired", "This link has expired; the output is still at /api/taskgroup/{id}/outputs/… with an API key while the files are kept.");
+    if (!(await linkIsGenuine(activeSecrets(await store.signingSecrets()), client, id, expires, signature)))
+      throw invalid();
+    if (expires * 1000 <= Date.now())
+      throw new ApiError(
+        403,
+        "link_expired",
+        "This link has expired; the output is still at /api/taskgroup/{id}/outputs/… with an API key while the files are kept.",
+      );
     return (await serveOutput(c.env, () => taskGroup(c.env, client, id), step, file_name, which)) as never;
   },
 );

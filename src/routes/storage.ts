@@ -21,7 +21,11 @@ async function save(c: Context<AppEnv>, target: StorageTarget) {
   // The URL requests will really go to, built from endpoint, bucket and region together.
   checkOutboundUrl(objectUrl(target, "key"), "the storage target's object URL", isDev(c.env));
   const sealed = await sealTarget(c.env.SECRETS_KEY, target);
-  const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument("storage_targets", target.name, sealed);
+  const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument(
+    "storage_targets",
+    target.name,
+    sealed,
+  );
   return c.json(await viewTarget(c.env.SECRETS_KEY, { ...sealed, updated_at }), created ? 201 : 200);
 }
 
@@ -50,7 +54,8 @@ storage.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const body = c.req.valid("json");
-    if (body.name !== undefined && body.name !== name) throw badRequest("name_mismatch", `The body names '${body.name}' but the path names '${name}'.`);
+    if (body.name !== undefined && body.name !== name)
+      throw badRequest("name_mismatch", `The body names '${body.name}' but the path names '${name}'.`);
     return save(c, { ...body, name }) as never;
   },
 );
@@ -60,10 +65,15 @@ storage.openapi(
     method: "get",
     path: "/api/storage",
     tags: ["storage"],
-    responses: { 200: ok("All storage targets, secrets masked", z.object({ storage: z.array(storageView) })), ...errorResponses },
+    responses: {
+      200: ok("All storage targets, secrets masked", z.object({ storage: z.array(storageView) })),
+      ...errorResponses,
+    },
   }),
   async (c) => {
-    const docs = (await clientStore(c.env, c.get("client")).listDocuments("storage_targets")) as (SealedTarget & { updated_at: string })[];
+    const docs = (await clientStore(c.env, c.get("client")).listDocuments("storage_targets")) as (SealedTarget & {
+      updated_at: string;
+    })[];
     return c.json({ storage: await Promise.all(docs.map((d) => viewTarget(c.env.SECRETS_KEY, d))) }, 200);
   },
 );
@@ -94,7 +104,8 @@ storage.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    if (!(await clientStore(c.env, c.get("client")).deleteDocument("storage_targets", name))) throw notFound("Storage target", name);
+    if (!(await clientStore(c.env, c.get("client")).deleteDocument("storage_targets", name)))
+      throw notFound("Storage target", name);
     return c.body(null, 204);
   },
 );

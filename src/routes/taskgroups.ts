@@ -13,8 +13,6 @@ import type { AppEnv } from "./app-env";
 const idParam = z.object({ id: z.uuid({ message: "a task id is a UUID" }) });
 const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
-
-
 /**
  * The taskgroup's object. It is named by client and id, so another client's id reaches an empty
  * object: a 404. The index answers first; the object itself when its index row is still on its way.
@@ -23,7 +21,8 @@ async function ownedGroup(c: Context<AppEnv>, id: string) {
   const client = c.get("client");
   // A fresh stub per call: a stub whose object was reset under it stays broken.
   const group = () => taskGroup(c.env, client, id);
-  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await read(() => group().status())) === null) throw notFound("Taskgroup", id);
+  if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await read(() => group().status())) === null)
+    throw notFound("Taskgroup", id);
   return group;
 }
 
@@ -34,7 +33,13 @@ export const taskgroups = router();
 
 for (const kind of ["taskgroup", "task"] as const) {
   taskgroups.openapi(
-    createRoute({ method: "get", path: `/api/${kind}/{id}`, tags: [kind], request: { params: idParam }, responses: { 200: ok("Status, steps and deliveries", taskgroupView), ...errorResponses } }),
+    createRoute({
+      method: "get",
+      path: `/api/${kind}/{id}`,
+      tags: [kind],
+      request: { params: idParam },
+      responses: { 200: ok("Status, steps and deliveries", taskgroupView), ...errorResponses },
+    }),
     async (c) => {
       const { id } = c.req.valid("param");
       const group = await ownedGroup(c, id);
@@ -71,13 +76,31 @@ taskgroups.openapi(
       }),
     },
     responses: {
-      200: ok("The client's taskgroups, newest first", z.object({ taskgroups: z.array(z.object({ task_id: z.string(), kind: z.string(), status: z.string(), created_at: z.string(), updated_at: z.string() })), next_cursor: z.string().nullable() })),
+      200: ok(
+        "The client's taskgroups, newest first",
+        z.object({
+          taskgroups: z.array(
+            z.object({
+              task_id: z.string(),
+              kind: z.string(),
+              status: z.string(),
+              created_at: z.string(),
+              updated_at: z.string(),
+            }),
+          ),
+          next_cursor: z.string().nullable(),
+        }),
+      ),
       ...errorResponses,
     },
   }),
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
-    const rows = await clientStore(c.env, c.get("client")).listTaskgroups({ status, limit: limit + 1, cursor: cursor ? cursorCodec.decode(cursor) : undefined });
+    const rows = await clientStore(c.env, c.get("client")).listTaskgroups({
+      status,
+      limit: limit + 1,
+      cursor: cursor ? cursorCodec.decode(cursor) : undefined,
+    });
     const page = rows.slice(0, limit);
     return c.json(
       {
@@ -95,7 +118,13 @@ taskgroups.openapi(
     path: "/api/taskgroup/{id}/outputs/{step}/{file_name}",
     tags: ["taskgroup"],
     request: { params: idParam.extend({ step: resourceName, file_name: z.string().min(1).max(255) }) },
-    responses: { 200: { description: "The output file", content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } } }, ...errorResponses },
+    responses: {
+      200: {
+        description: "The output file",
+        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+      },
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
@@ -104,9 +133,22 @@ taskgroups.openapi(
 );
 
 /** A step's output (or, behind signed links, input) file as a download: 410 once retention deleted it. */
-export async function serveOutput(env: Pick<Env, "FILES">, group: () => ReturnType<typeof taskGroup>, step: string, fileName: string, which: "outputs" | "inputs" = "outputs"): Promise<Response> {
-  const key = await read(() => (which === "outputs" ? group().outputKey(step, fileName) : group().inputKey(step, fileName)));
-  if (key === "expired") throw new ApiError(410, "output_expired", "This taskgroup's files were deleted at the end of their retention period.");
+export async function serveOutput(
+  env: Pick<Env, "FILES">,
+  group: () => ReturnType<typeof taskGroup>,
+  step: string,
+  fileName: string,
+  which: "outputs" | "inputs" = "outputs",
+): Promise<Response> {
+  const key = await read(() =>
+    which === "outputs" ? group().outputKey(step, fileName) : group().inputKey(step, fileName),
+  );
+  if (key === "expired")
+    throw new ApiError(
+      410,
+      "output_expired",
+      "This taskgroup's files were deleted at the end of their retention period.",
+    );
   const obj = key && (await env.FILES.get(key));
   if (!obj) throw notFound(which === "outputs" ? "Output" : "Input", `${step}/${fileName}`);
   const headers = new Headers({ ...DOWNLOAD_HEADERS, "content-length": String(obj.size), etag: obj.httpEtag });
@@ -120,17 +162,32 @@ for (const action of ["cancel", "retry"] as const) {
       method: "post",
       path: `/api/taskgroup/{id}/${action}`,
       tags: ["taskgroup"],
-      description: action === "cancel" ? "Stop a Queued or Running taskgroup; callbacks report Cancelled." : "Resume a Failed taskgroup from its failed step.",
+      description:
+        action === "cancel"
+          ? "Stop a Queued or Running taskgroup; callbacks report Cancelled."
+          : "Resume a Failed taskgroup from its failed step.",
       request: { params: idParam },
-      responses: { 202: ok("Accepted", z.object({ task_id: z.string(), status: z.enum(STATUSES) })), ...errorResponses, 409: errorResponses[400] },
+      responses: {
+        202: ok("Accepted", z.object({ task_id: z.string(), status: z.enum(STATUSES) })),
+        ...errorResponses,
+        409: errorResponses[400],
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
       const group = await ownedGroup(c, id);
       // One id per request: a repeat after a reset of the object gets the first answer, not a 409.
       const requestId = crypto.randomUUID();
-      const result: CommandResult = await withRetries(async () => (await group().command(action, requestId)) as CommandResult, 2);
-      if (!result.ok) throw new ApiError(409, `cannot_${action}`, `This taskgroup cannot be ${action === "cancel" ? "cancelled" : "retried"}: ${result.why}.`);
+      const result: CommandResult = await withRetries(
+        async () => (await group().command(action, requestId)) as CommandResult,
+        2,
+      );
+      if (!result.ok)
+        throw new ApiError(
+          409,
+          `cannot_${action}`,
+          `This taskgroup cannot be ${action === "cancel" ? "cancelled" : "retried"}: ${result.why}.`,
+        );
       return c.json({ task_id: id, status: result.status }, 202);
     },
   );
@@ -142,13 +199,25 @@ taskgroups.openapi(
     path: "/api/taskgroup/{id}/deliveries/{delivery_id}/redeliver",
     tags: ["taskgroup"],
     request: { params: idParam.extend({ delivery_id: z.string().regex(/^msg_[0-9a-f]{32}$/) }) },
-    responses: { 202: ok("Queued again, with the same webhook-id", z.object({ delivery_id: z.string(), state: z.literal("pending") })), ...errorResponses, 409: errorResponses[400] },
+    responses: {
+      202: ok(
+        "Queued again, with the same webhook-id",
+        z.object({ delivery_id: z.string(), state: z.literal("pending") }),
+      ),
+      ...errorResponses,
+      409: errorResponses[400],
+    },
   }),
   async (c) => {
     const { id, delivery_id } = c.req.valid("param");
     const outcome = await (await ownedGroup(c, id))().redeliver(delivery_id);
     if (outcome === "not_found") throw notFound("Delivery", delivery_id);
-    if (outcome === "not_dead") throw new ApiError(409, "delivery_not_dead", "Only a dead-lettered delivery can be redelivered; this one is still pending or already succeeded.");
+    if (outcome === "not_dead")
+      throw new ApiError(
+        409,
+        "delivery_not_dead",
+        "Only a dead-lettered delivery can be redelivered; this one is still pending or already succeeded.",
+      );
     return c.json({ delivery_id, state: "pending" as const }, 202);
   },
 );
@@ -158,9 +227,30 @@ taskgroups.openapi(
     method: "get",
     path: "/api/deliveries",
     tags: ["deliveries"],
-    request: { query: z.object({ state: z.enum(["dead", "succeeded"]).default("dead"), limit: z.coerce.number().int().min(1).max(100).default(50) }) },
+    request: {
+      query: z.object({
+        state: z.enum(["dead", "succeeded"]).default("dead"),
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+      }),
+    },
     responses: {
-      200: ok("Finished deliveries across the client's taskgroups, newest first", z.object({ deliveries: z.array(z.object({ id: z.string(), task_id: z.string(), kind: z.string(), event: z.string(), url: z.string(), state: z.string(), attempts: z.number(), ended_at: z.string().nullable() })) })),
+      200: ok(
+        "Finished deliveries across the client's taskgroups, newest first",
+        z.object({
+          deliveries: z.array(
+            z.object({
+              id: z.string(),
+              task_id: z.string(),
+              kind: z.string(),
+              event: z.string(),
+              url: z.string(),
+              state: z.string(),
+              attempts: z.number(),
+              ended_at: z.string().nullable(),
+            }),
+          ),
+        }),
+      ),
       ...errorResponses,
     },
   }),

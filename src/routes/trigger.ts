@@ -2,7 +2,13 @@ import { linkSignature, type GroupLinks } from "../lib/signed-links";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { validateChain, chainOf, type ConfigurationInput } from "../schemas/configuration";
-import { applyExtras, readSubmission, taskToGroupFields, type FieldValue, type Submission } from "../schemas/submission";
+import {
+  applyExtras,
+  readSubmission,
+  taskToGroupFields,
+  type FieldValue,
+  type Submission,
+} from "../schemas/submission";
 import { r2Keys, type StepSpec, type TaskgroupSpec } from "../durable/taskgroup-model";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { jsonDepth, MAX_JSON_DEPTH } from "../schemas/json-limits";
@@ -44,21 +50,37 @@ async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, F
     } catch {
       throw badRequest("malformed_json", "The request body is not valid JSON.");
     }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("malformed_json", "The JSON body must be an object.");
-    if (jsonDepth(body) > MAX_JSON_DEPTH) throw badRequest("json_too_deep", `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw badRequest("malformed_json", "The JSON body must be an object.");
+    if (jsonDepth(body) > MAX_JSON_DEPTH)
+      throw badRequest("json_too_deep", `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels.`);
     return new Map(Object.entries(body));
   }
-  throw new ApiError(415, "unsupported_media_type", "Send multipart/form-data (with files) or application/json (with *_url inputs).");
+  throw new ApiError(
+    415,
+    "unsupported_media_type",
+    "Send multipart/form-data (with files) or application/json (with *_url inputs).",
+  );
 }
 
 /** The group's output link signature, with the client's current signing secret. */
-async function groupLinks(store: ReturnType<typeof clientStore>, client: string, id: string, ttlSeconds: number): Promise<GroupLinks> {
+async function groupLinks(
+  store: ReturnType<typeof clientStore>,
+  client: string,
+  id: string,
+  ttlSeconds: number,
+): Promise<GroupLinks> {
   const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
   return { expires, signature: await linkSignature((await store.signingSecrets()).current, client, id, expires) };
 }
 
 /** Resolves configurations and assets against the client's store and builds the immutable spec. */
-async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["kind"], sub: Submission): Promise<TaskgroupSpec> {
+async function buildSpec(
+  c: Context<AppEnv>,
+  id: string,
+  kind: TaskgroupSpec["kind"],
+  sub: Submission,
+): Promise<TaskgroupSpec> {
   const client = c.get("client");
   const dev = isDev(c.env);
   const store = clientStore(c.env, client);
@@ -73,14 +95,27 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
     for (const link of chain) {
       for (const { param, name } of assetRefs(link.adapter, link.params)) {
         if (!overrides[param] && !(await store.getAsset(name))) {
-          throw new ApiError(422, "asset_not_found", `Configuration '${s.name}' uses asset '${name}' (${param}), which does not exist.`);
+          throw new ApiError(
+            422,
+            "asset_not_found",
+            `Configuration '${s.name}' uses asset '${name}' (${param}), which does not exist.`,
+          );
         }
       }
     }
     let input: StepSpec["input"];
     if (s.data) {
-      input = { kind: "data", file: { key: s.data.key, file_name: safeFileName(s.data.name, "input"), content_type: s.data.type || "application/octet-stream", size: s.data.size } };
-    } else if (s.url) input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev), ...(dev ? { local: true } : {}) };
+      input = {
+        kind: "data",
+        file: {
+          key: s.data.key,
+          file_name: safeFileName(s.data.name, "input"),
+          content_type: s.data.type || "application/octet-stream",
+          size: s.data.size,
+        },
+      };
+    } else if (s.url)
+      input = { kind: "url", url: checkOutboundUrl(s.url, `${s.name}_url`, dev), ...(dev ? { local: true } : {}) };
     else if (s.upload) input = { kind: "data", file: await uploadedFile(c, s.upload, `${s.name}_upload`) };
     else input = { kind: "input", from: s.input! };
     steps.push({ name: s.name, taskId: crypto.randomUUID(), chain, input, overrides });
@@ -102,7 +137,9 @@ async function buildSpec(c: Context<AppEnv>, id: string, kind: TaskgroupSpec["ki
 
 /** What makes two submissions "the same" for Idempotency-Key: fields, and files by name, type and size. */
 async function fingerprint(fields: Map<string, FieldValue>): Promise<string> {
-  const norm = [...fields].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v instanceof StoredFile ? { file: v.name, type: v.type, size: v.size } : v]);
+  const norm = [...fields]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => [k, v instanceof StoredFile ? { file: v.name, type: v.type, size: v.size } : v]);
   return sha256Hex(JSON.stringify(norm));
 }
 
@@ -110,9 +147,15 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   // Counted before the body is read, so a client that floods cannot make us parse uploads.
   const limit = await clientStore(c.env, c.get("client")).takeTriggerToken(Number(c.env.RATE_LIMIT_PER_MINUTE));
   if (!limit.allowed) {
-    throw new ApiError(429, "rate_limited", `More than ${c.env.RATE_LIMIT_PER_MINUTE} submissions in a minute; try again in ${limit.retryAfterS} s.`, undefined, {
-      "Retry-After": String(limit.retryAfterS),
-    });
+    throw new ApiError(
+      429,
+      "rate_limited",
+      `More than ${c.env.RATE_LIMIT_PER_MINUTE} submissions in a minute; try again in ${limit.retryAfterS} s.`,
+      undefined,
+      {
+        "Retry-After": String(limit.retryAfterS),
+      },
+    );
   }
   const client = c.get("client");
   const id = crypto.randomUUID();
@@ -123,27 +166,38 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
     // A refused request started nothing: the files it stored go with it. (After a 503 the group may
     // exist after all, so they stay; retention removes them with it.)
     const stored = storedKeys(raw);
-    if (stored.length && !(err instanceof ApiError && err.status === 503)) await c.env.FILES.delete(stored).catch(() => undefined);
+    if (stored.length && !(err instanceof ApiError && err.status === 503))
+      await c.env.FILES.delete(stored).catch(() => undefined);
     throw err;
   }
 }
 
-const storedKeys = (fields: Map<string, FieldValue>) => [...fields.values()].filter((v): v is StoredFile => v instanceof StoredFile).map((f) => f.key);
+const storedKeys = (fields: Map<string, FieldValue>) =>
+  [...fields.values()].filter((v): v is StoredFile => v instanceof StoredFile).map((f) => f.key);
 
-async function accept(c: Context<AppEnv>, kind: TaskgroupSpec["kind"], client: string, firstId: string, fields: Map<string, FieldValue>) {
+async function accept(
+  c: Context<AppEnv>,
+  kind: TaskgroupSpec["kind"],
+  client: string,
+  firstId: string,
+  fields: Map<string, FieldValue>,
+) {
   const sub = readSubmission(fields);
   const store = clientStore(c.env, client);
   const statusUrl = (taskId: string) => `${new URL(c.req.url).origin}/api/${kind}/${taskId}`;
-  const accepted = (taskId: string) => c.json({ task_id: taskId, status: "Queued" as const, status_url: statusUrl(taskId) }, 202);
+  const accepted = (taskId: string) =>
+    c.json({ task_id: taskId, status: "Queued" as const, status_url: statusUrl(taskId) }, 202);
   let id = firstId;
   // Everything is validated before the key is reserved: a refused request holds no key.
   let spec = await buildSpec(c, id, kind, sub);
 
   const idemKey = c.req.header("idempotency-key");
   if (idemKey !== undefined) {
-    if (!idemKey || idemKey.length > 255) throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
+    if (!idemKey || idemKey.length > 255)
+      throw badRequest("invalid_idempotency_key", "Idempotency-Key must be 1-255 characters.");
     const prior = await store.reserveIdempotencyKey(`${kind}:${idemKey}`, await fingerprint(fields), id);
-    if (prior.conflict) throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different request body.");
+    if (prior.conflict)
+      throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different request body.");
     if (prior.taskId !== id) {
       if ((await taskGroup(c.env, client, prior.taskId).status()) !== null) {
         const repeated = storedKeys(fields);
@@ -164,8 +218,16 @@ async function accept(c: Context<AppEnv>, kind: TaskgroupSpec["kind"], client: s
     }, 2);
   } catch (err) {
     console.error(JSON.stringify({ msg: "taskgroup not created", task_id: id, error: String(err) }));
-    const hint = idemKey ? "repeat it with the same Idempotency-Key to finish it" : "send it again (with an Idempotency-Key, a repeat never starts it twice)";
-    throw new ApiError(503, "temporarily_unavailable", `The submission could not be stored just now; ${hint}.`, undefined, { "Retry-After": "1" });
+    const hint = idemKey
+      ? "repeat it with the same Idempotency-Key to finish it"
+      : "send it again (with an Idempotency-Key, a repeat never starts it twice)";
+    throw new ApiError(
+      503,
+      "temporarily_unavailable",
+      `The submission could not be stored just now; ${hint}.`,
+      undefined,
+      { "Retry-After": "1" },
+    );
   }
   return accepted(id);
 }

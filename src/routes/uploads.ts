@@ -23,12 +23,19 @@ const uploadId = z.object({ id: z.uuid({ message: "an upload id is a UUID" }) })
 
 function requireTus(c: Context<AppEnv>): void {
   if (c.req.header("tus-resumable") !== TUS_VERSION) {
-    throw new ApiError(412, "tus_version", `Send Tus-Resumable: ${TUS_VERSION}.`, undefined, { "Tus-Version": TUS_VERSION, ...tusHeaders });
+    throw new ApiError(412, "tus_version", `Send Tus-Resumable: ${TUS_VERSION}.`, undefined, {
+      "Tus-Version": TUS_VERSION,
+      ...tusHeaders,
+    });
   }
 }
 
-const tusError = (status: 400 | 404 | 409 | 410 | 413 | 415, code: string, message: string, headers: Record<string, string> = {}) =>
-  new ApiError(status, code, message, undefined, { ...tusHeaders, ...headers });
+const tusError = (
+  status: 400 | 404 | 409 | 410 | 413 | 415,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+) => new ApiError(status, code, message, undefined, { ...tusHeaders, ...headers });
 
 /** The client's upload, or 404 (another client's id reaches nothing: uploads live in each client's object). */
 async function ownedUpload(c: Context<AppEnv>, id: string): Promise<Upload> {
@@ -53,10 +60,16 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
       case "expired":
         throw tusError(410, "upload_expired", `Upload '${id}' has expired.`);
       case "locked":
-        throw tusError(409, "upload_busy", "Another request is writing to this upload; ask HEAD for its offset and resume.");
+        throw tusError(
+          409,
+          "upload_busy",
+          "Another request is writing to this upload; ask HEAD for its offset and resume.",
+        );
       case "done":
       case "offset":
-        throw tusError(409, "offset_mismatch", `The upload stands at offset ${lock.offset}, not ${offset}.`, { "Upload-Offset": String(lock.offset) });
+        throw tusError(409, "offset_mismatch", `The upload stands at offset ${lock.offset}, not ${offset}.`, {
+          "Upload-Offset": String(lock.offset),
+        });
     }
   }
   const u = lock.upload as Upload;
@@ -117,12 +130,22 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
       }
       const obj = await mp.complete(parts);
       await c.env.FILES.delete(tailKey);
-      await store.releaseUpload(id, reached, 0, { size: obj.size, etag: obj.etag, keepUntil: Date.now() + FINISHED_MS });
+      await store.releaseUpload(id, reached, 0, {
+        size: obj.size,
+        etag: obj.etag,
+        keepUntil: Date.now() + FINISHED_MS,
+      });
     } else {
       if (fill > 0) await c.env.FILES.put(tailKey, buf.subarray(0, fill));
       await store.releaseUpload(id, reached, fill, null);
     }
-    if (tooMuch) throw tusError(413, "upload_too_long", `The body goes past the declared Upload-Length of ${u.length} bytes; ${reached} are stored.`, { "Upload-Offset": String(reached) });
+    if (tooMuch)
+      throw tusError(
+        413,
+        "upload_too_long",
+        `The body goes past the declared Upload-Length of ${u.length} bytes; ${reached} are stored.`,
+        { "Upload-Offset": String(reached) },
+      );
     return reached;
   } catch (err) {
     if (!(err instanceof ApiError)) await store.releaseUpload(id, saved.offset, saved.tail, null);
@@ -132,10 +155,17 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
 
 /** A finished upload as a step's input file (`{cfg}_upload`). */
 export async function uploadedFile(c: Context<AppEnv>, id: string, field: string): Promise<StepFile> {
-  if (!uploadId.shape.id.safeParse(id).success) throw new ApiError(400, "invalid_upload", `${field} must be an upload id (a UUID from POST /api/uploads).`);
+  if (!uploadId.shape.id.safeParse(id).success)
+    throw new ApiError(400, "invalid_upload", `${field} must be an upload id (a UUID from POST /api/uploads).`);
   const u = (await clientStore(c.env, c.get("client")).getUpload(id)) as Upload | null;
-  if (!u || u.expires_at <= Date.now()) throw new ApiError(404, "upload_not_found", `${field}: upload '${id}' does not exist (or has expired).`);
-  if (u.state !== "done") throw new ApiError(422, "upload_not_finished", `${field}: upload '${id}' has ${u.offset} of ${u.length} bytes; finish it first.`);
+  if (!u || u.expires_at <= Date.now())
+    throw new ApiError(404, "upload_not_found", `${field}: upload '${id}' does not exist (or has expired).`);
+  if (u.state !== "done")
+    throw new ApiError(
+      422,
+      "upload_not_finished",
+      `${field}: upload '${id}' has ${u.offset} of ${u.length} bytes; finish it first.`,
+    );
   return { key: u.key, file_name: u.file_name, content_type: u.content_type, size: u.length };
 }
 
@@ -144,11 +174,27 @@ export const uploads = router();
 const describe = (description: string, responses: Record<number, string>) => ({
   tags: ["uploads"],
   description,
-  responses: { ...Object.fromEntries(Object.entries(responses).map(([k, v]) => [k, { description: v }])), ...errorResponses },
+  responses: {
+    ...Object.fromEntries(Object.entries(responses).map(([k, v]) => [k, { description: v }])),
+    ...errorResponses,
+  },
 });
 
-uploads.openapi(createRoute({ method: "options", path: "/api/uploads", ...describe("tus 1.0: the server's version, extensions and largest upload.", { 204: "Tus-Version, Tus-Extension, Tus-Max-Size" }) }), (c) =>
-  c.body(null, 204, { ...tusHeaders, "Tus-Version": TUS_VERSION, "Tus-Extension": TUS_EXTENSIONS, "Tus-Max-Size": String(maxFileBytes(c.env)) }) as never,
+uploads.openapi(
+  createRoute({
+    method: "options",
+    path: "/api/uploads",
+    ...describe("tus 1.0: the server's version, extensions and largest upload.", {
+      204: "Tus-Version, Tus-Extension, Tus-Max-Size",
+    }),
+  }),
+  (c) =>
+    c.body(null, 204, {
+      ...tusHeaders,
+      "Tus-Version": TUS_VERSION,
+      "Tus-Extension": TUS_EXTENSIONS,
+      "Tus-Max-Size": String(maxFileBytes(c.env)),
+    }) as never,
 );
 
 uploads.openapi(
@@ -162,14 +208,22 @@ uploads.openapi(
   }),
   async (c) => {
     requireTus(c);
-    if (c.req.header("upload-defer-length") !== undefined) throw tusError(400, "defer_length_unsupported", "Upload-Defer-Length is not supported: send Upload-Length.");
+    if (c.req.header("upload-defer-length") !== undefined)
+      throw tusError(400, "defer_length_unsupported", "Upload-Defer-Length is not supported: send Upload-Length.");
     const length = parseOffset(c.req.header("upload-length"));
     if (length === null) throw tusError(400, "invalid_upload_length", "Upload-Length must be a non-negative integer.");
-    if (length > maxFileBytes(c.env)) throw tusError(413, "payload_too_large", `Uploads are limited to ${c.env.MAX_FILE_MB} MB.`);
+    if (length > maxFileBytes(c.env))
+      throw tusError(413, "payload_too_large", `Uploads are limited to ${c.env.MAX_FILE_MB} MB.`);
     const metadataHeader = c.req.header("upload-metadata") ?? "";
     const meta = parseUploadMetadata(metadataHeader);
-    if (!meta) throw tusError(400, "invalid_upload_metadata", "Upload-Metadata must be comma-separated 'key base64value' pairs.");
-    if (meta.asset !== undefined && !assetName.safeParse(meta.asset).success) throw tusError(400, "invalid_asset_name", "The asset name in Upload-Metadata is not valid.");
+    if (!meta)
+      throw tusError(
+        400,
+        "invalid_upload_metadata",
+        "Upload-Metadata must be comma-separated 'key base64value' pairs.",
+      );
+    if (meta.asset !== undefined && !assetName.safeParse(meta.asset).success)
+      throw tusError(400, "invalid_asset_name", "The asset name in Upload-Metadata is not valid.");
     const client = c.get("client");
     const id = crypto.randomUUID();
     const fileName = safeFileName(meta.filename ?? "", "upload");
@@ -178,10 +232,22 @@ uploads.openapi(
     const mp = await c.env.FILES.createMultipartUpload(key, { httpMetadata: { contentType } });
     const expires = Date.now() + OPEN_MS;
     await clientStore(c.env, client).createUpload({
-      id, key, length, r2_upload_id: mp.uploadId, metadata: metadataHeader, file_name: fileName, content_type: contentType,
-      asset: meta.asset ?? null, created_at: new Date().toISOString(), expires_at: expires,
+      id,
+      key,
+      length,
+      r2_upload_id: mp.uploadId,
+      metadata: metadataHeader,
+      file_name: fileName,
+      content_type: contentType,
+      asset: meta.asset ?? null,
+      created_at: new Date().toISOString(),
+      expires_at: expires,
     });
-    const headers: Record<string, string> = { ...tusHeaders, Location: `${new URL(c.req.url).origin}/api/uploads/${id}`, "Upload-Expires": httpDate(expires) };
+    const headers: Record<string, string> = {
+      ...tusHeaders,
+      Location: `${new URL(c.req.url).origin}/api/uploads/${id}`,
+      "Upload-Expires": httpDate(expires),
+    };
     if (c.req.header("content-type") === TUS_CONTENT_TYPE) headers["Upload-Offset"] = String(await append(c, id, 0));
     return c.body(null, 201, headers) as never;
   },
@@ -189,11 +255,24 @@ uploads.openapi(
 
 uploads.openapi(
   // Hono answers HEAD with the GET route's headers and no body, as tus's HEAD wants.
-  createRoute({ method: "get", path: "/api/uploads/{id}", request: { params: uploadId }, ...describe("tus HEAD (GET answers the same, with no body): where an upload stands (Upload-Offset, Upload-Length).", { 200: "Upload-Offset", 404: "No such upload", 410: "Expired" }) }),
+  createRoute({
+    method: "get",
+    path: "/api/uploads/{id}",
+    request: { params: uploadId },
+    ...describe(
+      "tus HEAD (GET answers the same, with no body): where an upload stands (Upload-Offset, Upload-Length).",
+      { 200: "Upload-Offset", 404: "No such upload", 410: "Expired" },
+    ),
+  }),
   async (c) => {
     requireTus(c);
     const u = await ownedUpload(c, c.req.valid("param").id);
-    const headers: Record<string, string> = { ...tusHeaders, "Upload-Offset": String(u.offset), "Upload-Length": String(u.length), "Cache-Control": "no-store" };
+    const headers: Record<string, string> = {
+      ...tusHeaders,
+      "Upload-Offset": String(u.offset),
+      "Upload-Length": String(u.length),
+      "Cache-Control": "no-store",
+    };
     if (u.metadata) headers["Upload-Metadata"] = u.metadata;
     if (u.state === "open") headers["Upload-Expires"] = httpDate(u.expires_at);
     return c.body(null, 200, headers) as never;
@@ -201,26 +280,46 @@ uploads.openapi(
 );
 
 uploads.openapi(
-  createRoute({ method: "patch", path: "/api/uploads/{id}", request: { params: uploadId }, ...describe("tus: append bytes at Upload-Offset (Content-Type: application/offset+octet-stream).", { 204: "The new Upload-Offset", 409: "Offset mismatch", 415: "Wrong Content-Type" }) }),
+  createRoute({
+    method: "patch",
+    path: "/api/uploads/{id}",
+    request: { params: uploadId },
+    ...describe("tus: append bytes at Upload-Offset (Content-Type: application/offset+octet-stream).", {
+      204: "The new Upload-Offset",
+      409: "Offset mismatch",
+      415: "Wrong Content-Type",
+    }),
+  }),
   async (c) => {
     requireTus(c);
-    if (c.req.header("content-type") !== TUS_CONTENT_TYPE) throw tusError(415, "unsupported_media_type", `PATCH needs Content-Type: ${TUS_CONTENT_TYPE}.`);
+    if (c.req.header("content-type") !== TUS_CONTENT_TYPE)
+      throw tusError(415, "unsupported_media_type", `PATCH needs Content-Type: ${TUS_CONTENT_TYPE}.`);
     const offset = parseOffset(c.req.header("upload-offset"));
     if (offset === null) throw tusError(400, "invalid_upload_offset", "Upload-Offset must be a non-negative integer.");
     const { id } = c.req.valid("param");
     await ownedUpload(c, id);
     const reached = await append(c, id, offset);
     const u = await ownedUpload(c, id).catch(() => null);
-    return c.body(null, 204, { ...tusHeaders, "Upload-Offset": String(reached), ...(u?.state === "open" ? { "Upload-Expires": httpDate(u.expires_at) } : {}) }) as never;
+    return c.body(null, 204, {
+      ...tusHeaders,
+      "Upload-Offset": String(reached),
+      ...(u?.state === "open" ? { "Upload-Expires": httpDate(u.expires_at) } : {}),
+    }) as never;
   },
 );
 
 uploads.openapi(
-  createRoute({ method: "delete", path: "/api/uploads/{id}", request: { params: uploadId }, ...describe("tus termination: the upload and its bytes are deleted.", { 204: "Terminated", 404: "No such upload" }) }),
+  createRoute({
+    method: "delete",
+    path: "/api/uploads/{id}",
+    request: { params: uploadId },
+    ...describe("tus termination: the upload and its bytes are deleted.", { 204: "Terminated", 404: "No such upload" }),
+  }),
   async (c) => {
     requireTus(c);
     const { id } = c.req.valid("param");
-    if (!(await clientStore(c.env, c.get("client")).terminateUpload(id))) throw tusError(404, "not_found", `Upload '${id}' does not exist.`);
+    if (!(await clientStore(c.env, c.get("client")).terminateUpload(id)))
+      throw tusError(404, "not_found", `Upload '${id}' does not exist.`);
     return c.body(null, 204, tusHeaders) as never;
   },
 );

@@ -4,7 +4,11 @@ import { z } from "@hono/zod-openapi";
 const result = z.object({ error: z.boolean(), result: z.unknown(), configuration: z.string() });
 
 export const vccBody = z
-  .object({ status: z.enum(["Queued", "Running", "Succeeded", "Failed", "Cancelled"]), task_id: z.string(), results: z.array(result) })
+  .object({
+    status: z.enum(["Queued", "Running", "Succeeded", "Failed", "Cancelled"]),
+    task_id: z.string(),
+    results: z.array(result),
+  })
   .strict()
   .openapi("VccPayload");
 
@@ -46,7 +50,9 @@ export const lightflowBody = z
     startDate: z.string().nullable(),
     endDate: z.string().nullable(),
     status: z.enum(["queued", "processing", "finished", "failed", "cancelled"]),
-    metadata: z.record(z.string(), z.unknown()).describe("custom_data as an object (a non-object value comes as {custom_data: value})."),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .describe("custom_data as an object (a non-object value comes as {custom_data: value})."),
     duration: z.number().nullable().describe("The asset's media duration in seconds, when a step measured it."),
     assetUrl: z.string().nullable(),
     thumbnail: z.string().nullable(),
@@ -87,9 +93,29 @@ const signed = z.object({
 });
 
 export const webhookDocs = [
-  { name: "vcc", description: "`webhook_url`, and callbacks with format `vcc`: the final taskgroup payload.", schema: vccBody },
-  { name: "job", description: "Callbacks with format `job` (default): the job end (`on_success`/`on_failure`).", schema: jobEndBody },
-  { name: "task-event", description: "Callbacks with format `job` and `on_progress`: each step's events.", schema: taskEventBody },
-  { name: "lightflow", description: "Callbacks with format `lightflow` (GET sends `status` and `endDate` as query parameters).", schema: lightflowBody },
-  { name: "aurora", description: "Callbacks with format `aurora`, and a storage target's `notify` URL.", schema: auroraBody },
+  {
+    name: "vcc",
+    description: "`webhook_url`, and callbacks with format `vcc`: the final taskgroup payload.",
+    schema: vccBody,
+  },
+  {
+    name: "job",
+    description: "Callbacks with format `job` (default): the job end (`on_success`/`on_failure`).",
+    schema: jobEndBody,
+  },
+  {
+    name: "task-event",
+    description: "Callbacks with format `job` and `on_progress`: each step's events.",
+    schema: taskEventBody,
+  },
+  {
+    name: "lightflow",
+    description: "Callbacks with format `lightflow` (GET sends `status` and `endDate` as query parameters).",
+    schema: lightflowBody,
+  },
+  {
+    name: "aurora",
+    description: "Callbacks with format `aurora`, and a storage target's `notify` URL.",
+    schema: auroraBody,
+  },
 ].map((w) => ({ ...w, headers: signed }));

@@ -10,8 +10,20 @@ const MAX_HEADERS = 20;
 const MAX_HEADER_VALUE = 4096;
 /** Headers a caller may not set: they would break or forge the request. */
 const FORBIDDEN_HEADERS = new Set([
-  "host", "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
-  "proxy-connection", "te", "trailer", "upgrade", "webhook-id", "webhook-timestamp", "webhook-signature",
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "upgrade",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
 ]);
 
 export const FORMATS = ["job", "vcc", "lightflow", "aurora"] as const;
@@ -37,7 +49,17 @@ export const callbackSchema = z
     url: z.string().max(2048),
     method: z.enum(["POST", "PUT", "GET"]).default("POST"),
     headers: z
-      .array(z.object({ name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "not a valid header name"), value: z.string().max(MAX_HEADER_VALUE, `header values are limited to ${MAX_HEADER_VALUE} characters`).regex(/^[\x20-\x7e]*$/, "header values may contain only visible ASCII characters and spaces") }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, "not a valid header name"),
+            value: z
+              .string()
+              .max(MAX_HEADER_VALUE, `header values are limited to ${MAX_HEADER_VALUE} characters`)
+              .regex(/^[\x20-\x7e]*$/, "header values may contain only visible ASCII characters and spaces"),
+          })
+          .strict(),
+      )
       .max(MAX_HEADERS)
       .default([]),
     on_success: z.boolean().optional(),
@@ -54,7 +76,9 @@ export const callbackSchema = z
     body_template: z
       .unknown()
       .optional()
-      .describe("JSON sent instead of the format's body, its `{{field}}` placeholders filled from that body (and `event`)."),
+      .describe(
+        "JSON sent instead of the format's body, its `{{field}}` placeholders filled from that body (and `event`).",
+      ),
   })
   .strict()
   .openapi("Callback");
@@ -78,7 +102,8 @@ export interface CallbackSpec {
   template?: unknown;
 }
 
-export const scheduleOf = (retry: z.infer<typeof retrySchema>): number[] => Array.from({ length: retry.attempts }, () => retry.interval_s);
+export const scheduleOf = (retry: z.infer<typeof retrySchema>): number[] =>
+  Array.from({ length: retry.attempts }, () => retry.interval_s);
 
 const EMAIL = /^mailto:([^@\s?]+@[^@\s?]+\.[^@\s?]+)$/i;
 
@@ -95,8 +120,10 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
       throw badRequest("malformed_json", "callbacks is not valid JSON.");
     }
   }
-  if (!Array.isArray(value)) throw badRequest("invalid_callbacks", "callbacks must be a JSON array of callback objects.");
-  if (value.length > MAX_CALLBACKS) throw badRequest("invalid_callbacks", `At most ${MAX_CALLBACKS} callbacks per submission (got ${value.length}).`);
+  if (!Array.isArray(value))
+    throw badRequest("invalid_callbacks", "callbacks must be a JSON array of callback objects.");
+  if (value.length > MAX_CALLBACKS)
+    throw badRequest("invalid_callbacks", `At most ${MAX_CALLBACKS} callbacks per submission (got ${value.length}).`);
   return value.map((item, i) => {
     const parsed = callbackSchema.safeParse(item);
     if (!parsed.success) {
@@ -107,9 +134,16 @@ export function readCallbacks(raw: unknown, dev: boolean): CallbackSpec[] {
     }
     const c = parsed.data;
     const forbidden = c.headers.find((h) => FORBIDDEN_HEADERS.has(h.name.toLowerCase()));
-    if (forbidden) throw badRequest("invalid_callbacks", `callbacks[${i}].headers: '${forbidden.name}' cannot be set on a callback.`);
+    if (forbidden)
+      throw badRequest(
+        "invalid_callbacks",
+        `callbacks[${i}].headers: '${forbidden.name}' cannot be set on a callback.`,
+      );
     if (c.source !== undefined && c.source !== "lightflow") {
-      throw badRequest("invalid_callbacks", `callbacks[${i}].source: '${c.source}' is not supported; Cascade sends LightFlow's 'lightflow' callbacks only.`);
+      throw badRequest(
+        "invalid_callbacks",
+        `callbacks[${i}].source: '${c.source}' is not supported; Cascade sends LightFlow's 'lightflow' callbacks only.`,
+      );
     }
     const format = c.format ?? (c.source ? "lightflow" : "job");
     if (c.body_template !== undefined) checkTemplate(c.body_template, format, c.method, i);
@@ -137,5 +171,9 @@ function checkTemplate(template: unknown, format: CallbackFormat, method: string
   if (method === "GET") throw badRequest("invalid_callbacks", `${at}: a GET callback sends no body.`);
   const known = [...FORMAT_FIELDS[format], "event"];
   const unknown = templateFields(template).filter((f) => !known.includes(f));
-  if (unknown.length) throw badRequest("invalid_callbacks", `${at}: no field {{${unknown[0]}}} in the ${format} format; it has ${known.join(", ")}.`);
+  if (unknown.length)
+    throw badRequest(
+      "invalid_callbacks",
+      `${at}: no field {{${unknown[0]}}} in the ${format} format; it has ${known.join(", ")}.`,
+    );
 }

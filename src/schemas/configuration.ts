@@ -42,13 +42,18 @@ export function validateChain(chain: ChainLink[], what: string): void {
     const where = chain.length > 1 ? `${what} chain[${i}]` : what;
     const adapter = adapterSpec(l.adapter);
     if (!adapter) {
-      throw badRequest("unknown_adapter", `${where}: unknown adapter '${l.adapter}'. Known: ${Object.keys(catalog).join(", ")}.`);
+      throw badRequest(
+        "unknown_adapter",
+        `${where}: unknown adapter '${l.adapter}'. Known: ${Object.keys(catalog).join(", ")}.`,
+      );
     }
     const parsed = adapter.params.safeParse(l.params);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((x) => ({ path: x.path.join("."), message: x.message }));
       const first = issues[0]!;
-      throw badRequest("invalid_params", `${where} (${l.adapter}): ${first.path || "params"}: ${first.message}`, { issues });
+      throw badRequest("invalid_params", `${where} (${l.adapter}): ${first.path || "params"}: ${first.message}`, {
+        issues,
+      });
     }
   });
 }

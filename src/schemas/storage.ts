@@ -21,7 +21,9 @@ const secret = (max: number) => z.string().min(1).max(max);
 export const storageInput = z
   .object({
     name: resourceName.optional().describe("Defaults to `{type}-{bucket}` (dots become dashes)."),
-    type: z.enum(["s3", "oss"]).describe("s3: AWS S3 or an S3-compatible endpoint; oss: Alibaba Cloud OSS through its S3-compatible API."),
+    type: z
+      .enum(["s3", "oss"])
+      .describe("s3: AWS S3 or an S3-compatible endpoint; oss: Alibaba Cloud OSS through its S3-compatible API."),
     region: region.default("us-east-1").describe("For oss, `cn-hangzhou` and `oss-cn-hangzhou` are the same region."),
     endpoint: z
       .url({ protocol: /^https?$/ })
@@ -30,7 +32,9 @@ export const storageInput = z
     addressing: z
       .enum(["path", "virtual"])
       .optional()
-      .describe("Where the bucket goes in a custom endpoint's URLs: its path (the default) or its host name (always, for OSS)."),
+      .describe(
+        "Where the bucket goes in a custom endpoint's URLs: its path (the default) or its host name (always, for OSS).",
+      ),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, "not a valid bucket name"),
     prefix: z.string().max(512).default(""),
     access_key_id: secret(256).optional(),
@@ -42,19 +46,35 @@ export const storageInput = z
   })
   .strict()
   .superRefine((t, ctx) => {
-    if (!(t.access_key_id ?? t.storage_ak)) ctx.addIssue({ code: "custom", path: ["access_key_id"], message: "access_key_id (or storage_ak) is required" });
-    if (!(t.secret_access_key ?? t.storage_sk)) ctx.addIssue({ code: "custom", path: ["secret_access_key"], message: "secret_access_key (or storage_sk) is required" });
+    if (!(t.access_key_id ?? t.storage_ak))
+      ctx.addIssue({ code: "custom", path: ["access_key_id"], message: "access_key_id (or storage_ak) is required" });
+    if (!(t.secret_access_key ?? t.storage_sk))
+      ctx.addIssue({
+        code: "custom",
+        path: ["secret_access_key"],
+        message: "secret_access_key (or storage_sk) is required",
+      });
   })
   .transform(({ storage_ak, storage_sk, access_key_id, secret_access_key, ...t }) => {
-    const keys = { access_key_id: (access_key_id ?? storage_ak)!, secret_access_key: (secret_access_key ?? storage_sk)! };
+    const keys = {
+      access_key_id: (access_key_id ?? storage_ak)!,
+      secret_access_key: (secret_access_key ?? storage_sk)!,
+    };
     if (t.type !== "oss") return { ...t, ...keys };
     const ossRegion = t.region.replace(/^oss-/, "");
-    return { ...t, ...keys, region: ossRegion, endpoint: t.endpoint ?? `https://oss-${ossRegion}.aliyuncs.com`, addressing: "virtual" as const };
+    return {
+      ...t,
+      ...keys,
+      region: ossRegion,
+      endpoint: t.endpoint ?? `https://oss-${ossRegion}.aliyuncs.com`,
+      addressing: "virtual" as const,
+    };
   })
   .openapi("StorageTargetInput");
 
 /** The name a target is saved under when its body gives none (AuroraCloud's never does). */
-export const storageName = (t: { name?: string; type: string; bucket: string }) => t.name ?? `${t.type}-${t.bucket}`.replace(/\./g, "-").slice(0, 64);
+export const storageName = (t: { name?: string; type: string; bucket: string }) =>
+  t.name ?? `${t.type}-${t.bucket}`.replace(/\./g, "-").slice(0, 64);
 
 /** A storage target with its secrets in the clear: exists only in memory, never stored or answered. */
 export type StorageTarget = z.output<typeof storageInput> & { name: string };

@@ -24,7 +24,9 @@ describe("readSubmission", () => {
   });
 
   it("tells apart configurations whose names share a prefix", () => {
-    const sub = readSubmission(fields({ configuration_names: ["a", "a_b"], a_url: "https://x/1", a_b_url: "https://x/2" }));
+    const sub = readSubmission(
+      fields({ configuration_names: ["a", "a_b"], a_url: "https://x/1", a_b_url: "https://x/2" }),
+    );
     expect(sub.steps.map((s) => s.url)).toEqual(["https://x/1", "https://x/2"]);
   });
 
@@ -32,14 +34,23 @@ describe("readSubmission", () => {
     expect(() => readSubmission(fields({ configuration_names: ["a", "b"], a_input: "b", b_url: "https://x" }))).toThrow(
       expect.objectContaining({ status: 422, code: "input_not_earlier" }),
     );
-    expect(() => readSubmission(fields({ configuration_names: ["a"] }))).toThrow(expect.objectContaining({ status: 400, code: "missing_input" }));
+    expect(() => readSubmission(fields({ configuration_names: ["a"] }))).toThrow(
+      expect.objectContaining({ status: 400, code: "missing_input" }),
+    );
   });
 });
 
 describe("taskToGroupFields", () => {
   it("maps a task's unprefixed fields onto its configuration", () => {
-    const out = taskToGroupFields(fields({ configuration_name: "c", data_url: "https://x", extras: "{}", webhook_url: "https://h" }));
-    expect(Object.fromEntries(out)).toEqual({ configuration_names: ["c"], c_url: "https://x", c_extras: "{}", webhook_url: "https://h" });
+    const out = taskToGroupFields(
+      fields({ configuration_name: "c", data_url: "https://x", extras: "{}", webhook_url: "https://h" }),
+    );
+    expect(Object.fromEntries(out)).toEqual({
+      configuration_names: ["c"],
+      c_url: "https://x",
+      c_extras: "{}",
+      webhook_url: "https://h",
+    });
   });
 });
 
@@ -49,7 +60,10 @@ describe("applyExtras", () => {
     { adapter: "s3-upload", params: { storage: "b", key_template: "{file_name}" } },
   ];
   it("merges each key over every adapter that knows it, leaving the configuration untouched", () => {
-    const { chain: merged } = applyExtras(["x"], 0, chain, { key_template: "k/{file_name}", additional_context: { a: 1 } });
+    const { chain: merged } = applyExtras(["x"], 0, chain, {
+      key_template: "k/{file_name}",
+      additional_context: { a: 1 },
+    });
     expect(merged.map((l) => l.params)).toEqual([
       { storage: "a", key_template: "k/{file_name}" },
       { storage: "b", key_template: "k/{file_name}" },
@@ -58,6 +72,8 @@ describe("applyExtras", () => {
   });
 
   it("refuses keys no adapter knows", () => {
-    expect(() => applyExtras(["x"], 0, chain, { colour: "red" })).toThrow(expect.objectContaining({ code: "unknown_extra" }));
+    expect(() => applyExtras(["x"], 0, chain, { colour: "red" })).toThrow(
+      expect.objectContaining({ code: "unknown_extra" }),
+    );
   });
 });

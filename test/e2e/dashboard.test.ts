@@ -24,7 +24,15 @@ beforeAll(async () => {
   dev = await startDev(PORT, S3_PORT);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }, 120_000);
 
@@ -39,19 +47,35 @@ describe("dashboard", () => {
   it("signs in, shows a finished taskgroup with its steps and output, and redelivers a dead callback", async () => {
     const cascade = createClient({ baseUrl: dev.base, apiKey: DEMO_KEY });
     const { webhook_secret } = await cascade.client.get();
-    await cascade.storage.put({ name: "dash-store", type: "s3", endpoint: `http://127.0.0.1:${S3_PORT}`, bucket: "demo", access_key_id: "S3RVER", secret_access_key: "S3RVER" });
+    await cascade.storage.put({
+      name: "dash-store",
+      type: "s3",
+      endpoint: `http://127.0.0.1:${S3_PORT}`,
+      bucket: "demo",
+      access_key_id: "S3RVER",
+      secret_access_key: "S3RVER",
+    });
     await cascade.configurations.put("dash-upload", { adapter: "s3-upload", params: { storage: "dash-store" } });
     // The receiver refuses the first request, and the callback allows no retry: the delivery goes dead.
-    const sink = (await (await fetch(`${receiver.url}/sinks`, { method: "POST", body: JSON.stringify({ secret: webhook_secret, script: [{ status: 500 }] }) })).json()) as { id: string };
+    const sink = (await (
+      await fetch(`${receiver.url}/sinks`, {
+        method: "POST",
+        body: JSON.stringify({ secret: webhook_secret, script: [{ status: 500 }] }),
+      })
+    ).json()) as { id: string };
     const hook = `${receiver.url}/sinks/${sink.id}`;
-    const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+    const png = Uint8Array.from(
+      atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="),
+      (c) => c.charCodeAt(0),
+    );
     const { task_id } = await cascade.taskgroups.create({
       configurations: ["dash-upload"],
       files: { "dash-upload": new File([png], "pixel.png", { type: "image/png" }) },
       callbacks: [{ url: hook, format: "vcc", retry: { attempts: 0, interval_s: 1 } }],
     });
     await cascade.taskgroups.waitFor(task_id, { timeoutMs: 60_000, intervalMs: 200 });
-    for (let i = 0; i < 100 && (await cascade.taskgroups.get(task_id)).deliveries[0]?.state !== "dead"; i++) await new Promise((r) => setTimeout(r, 200));
+    for (let i = 0; i < 100 && (await cascade.taskgroups.get(task_id)).deliveries[0]?.state !== "dead"; i++)
+      await new Promise((r) => setTimeout(r, 200));
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${dev.base}/`);
@@ -73,12 +97,18 @@ describe("dashboard", () => {
     await page.screenshot({ path: "test-results/dashboard-taskgroup-dead.png", fullPage: true });
 
     await page.click("button.redeliver");
-    await page.waitForFunction(() => document.querySelectorAll("tr.delivery ol.attempts li").length === 2, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll("tr.delivery ol.attempts li").length === 2, undefined, {
+      timeout: 20_000,
+    });
     expect(await page.locator("tr.delivery .badge").first().textContent()).toBe("succeeded");
     expect(await page.locator("tr.delivery ol.attempts li").nth(1).textContent()).toContain("200");
     await page.screenshot({ path: "test-results/dashboard-taskgroup-redelivered.png", fullPage: true });
 
-    for (const [hash, text] of [["#/storage", "dash-store"], ["#/configurations", "dash-upload"], ["#/dead", "Dead-lettered deliveries"]] as const) {
+    for (const [hash, text] of [
+      ["#/storage", "dash-store"],
+      ["#/configurations", "dash-upload"],
+      ["#/dead", "Dead-lettered deliveries"],
+    ] as const) {
       await page.goto(`${dev.base}/${hash}`);
       await page.waitForSelector(`text=${text}`);
     }

@@ -20,16 +20,33 @@ const MB = 1024 * 1024;
 const auth = { authorization: `Bearer ${DEMO_KEY}` };
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const s3 = new AwsClient({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER", service: "s3", region: "us-east-1" });
-const json = (method: string, body: unknown) => ({ method, headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+const json = (method: string, body: unknown) => ({
+  method,
+  headers: { ...auth, "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
 
 let dev: Awaited<ReturnType<typeof startDev>>;
 
 beforeAll(async () => {
   dev = await startDev(PORT, S3_PORT);
-  await fetch(`${BASE}/api/storage`, json("POST", {
-    name: "big", type: "s3", region: "us-east-1", endpoint: `http://127.0.0.1:${S3_PORT}`, bucket: "demo", prefix: "large", access_key_id: "S3RVER", secret_access_key: "S3RVER",
-  }));
-  const cfg = await fetch(`${BASE}/api/configurations/big-up`, json("PUT", { adapter: "s3-upload", params: { storage: "big", key_template: "{prefix}/{task_id}/{file_name}" } }));
+  await fetch(
+    `${BASE}/api/storage`,
+    json("POST", {
+      name: "big",
+      type: "s3",
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${S3_PORT}`,
+      bucket: "demo",
+      prefix: "large",
+      access_key_id: "S3RVER",
+      secret_access_key: "S3RVER",
+    }),
+  );
+  const cfg = await fetch(
+    `${BASE}/api/configurations/big-up`,
+    json("PUT", { adapter: "s3-upload", params: { storage: "big", key_template: "{prefix}/{task_id}/{file_name}" } }),
+  );
   expect(cfg.status).toBeLessThan(300);
 }, 120_000);
 
@@ -55,20 +72,30 @@ const showServerLog = () => onTestFailed(() => console.error(`--- the dev server
 
 async function uploadedSha(taskId: string): Promise<string> {
   let view: any;
-  await phase("the taskgroup's upload to S3", 150_000, (async () => {
-    for (;;) {
-      view = await (await fetch(`${BASE}/api/taskgroup/${taskId}`, { headers: auth, signal: AbortSignal.timeout(10_000) })).json();
-      if (view.status === "Succeeded") return;
-      if (view.status === "Failed") throw new Error(`taskgroup ${taskId} failed: ${JSON.stringify(view.results)}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  })());
+  await phase(
+    "the taskgroup's upload to S3",
+    150_000,
+    (async () => {
+      for (;;) {
+        view = await (
+          await fetch(`${BASE}/api/taskgroup/${taskId}`, { headers: auth, signal: AbortSignal.timeout(10_000) })
+        ).json();
+        if (view.status === "Succeeded") return;
+        if (view.status === "Failed") throw new Error(`taskgroup ${taskId} failed: ${JSON.stringify(view.results)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })(),
+  );
   const { file_key } = view.results[0].result[0];
-  return phase("reading the object back from S3", 60_000, (async () => {
-    const res = await s3.fetch(`http://127.0.0.1:${S3_PORT}/demo/${file_key}`);
-    expect(res.status).toBe(200);
-    return sha256(new Uint8Array(await res.arrayBuffer()));
-  })());
+  return phase(
+    "reading the object back from S3",
+    60_000,
+    (async () => {
+      const res = await s3.fetch(`http://127.0.0.1:${S3_PORT}/demo/${file_key}`);
+      expect(res.status).toBe(200);
+      return sha256(new Uint8Array(await res.arrayBuffer()));
+    })(),
+  );
 }
 
 /**
@@ -79,7 +106,11 @@ async function uploadedSha(taskId: string): Promise<string> {
 async function postOnNewConnection(path: string, form: FormData): Promise<{ status: number; body: any }> {
   const encoded = new Request(`${BASE}${path}`, { method: "POST", body: form });
   const body = Buffer.from(await encoded.arrayBuffer());
-  const headers = { ...auth, "content-type": encoded.headers.get("content-type")!, "content-length": String(body.length) };
+  const headers = {
+    ...auth,
+    "content-type": encoded.headers.get("content-type")!,
+    "content-length": String(body.length),
+  };
   return new Promise((resolve, reject) => {
     const req = request(`${BASE}${path}`, { method: "POST", agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -95,42 +126,72 @@ describe("large files through wrangler dev", () => {
   it("tus-js-client uploads 160 MB in 50 MB requests, is interrupted, resumes, and the file runs in a taskgroup intact", async () => {
     showServerLog();
     const file = Buffer.from(patternBytes(0, 160 * MB));
-    const options = { endpoint: `${BASE}/api/uploads`, headers: auth, chunkSize: 50 * MB, retryDelays: [], metadata: { filename: "talk.bin", filetype: "application/octet-stream" } };
+    const options = {
+      endpoint: `${BASE}/api/uploads`,
+      headers: auth,
+      chunkSize: 50 * MB,
+      retryDelays: [],
+      metadata: { filename: "talk.bin", filetype: "application/octet-stream" },
+    };
     let url = "";
     // First try: cut off in the middle of its third request (the connection drops).
     let first: tus.Upload | undefined;
-    await phase("the first, interrupted upload", 90_000, new Promise<void>((resolve, reject) => {
-      let stopped = false;
-      const upload = new tus.Upload(file, {
-        ...options,
-        onProgress: (sent) => {
-          url = upload.url ?? url;
-          if (sent >= 120 * MB && !stopped) {
-            stopped = true;
-            upload.abort().then(resolve, reject);
-          }
-        },
-        onError: reject,
-        onSuccess: () => reject(new Error("the upload finished before it could be interrupted")),
-      });
-      first = upload;
-      upload.start();
-    }), () => void first?.abort());
-    const head = await phase("HEAD after the interruption", 30_000, fetch(url, { method: "HEAD", headers: { ...auth, "tus-resumable": "1.0.0" } }));
+    await phase(
+      "the first, interrupted upload",
+      90_000,
+      new Promise<void>((resolve, reject) => {
+        let stopped = false;
+        const upload = new tus.Upload(file, {
+          ...options,
+          onProgress: (sent) => {
+            url = upload.url ?? url;
+            if (sent >= 120 * MB && !stopped) {
+              stopped = true;
+              upload.abort().then(resolve, reject);
+            }
+          },
+          onError: reject,
+          onSuccess: () => reject(new Error("the upload finished before it could be interrupted")),
+        });
+        first = upload;
+        upload.start();
+      }),
+      () => void first?.abort(),
+    );
+    const head = await phase(
+      "HEAD after the interruption",
+      30_000,
+      fetch(url, { method: "HEAD", headers: { ...auth, "tus-resumable": "1.0.0" } }),
+    );
     const stored = Number(head.headers.get("upload-offset"));
     expect(stored).toBeGreaterThanOrEqual(100 * MB);
     expect(stored).toBeLessThan(160 * MB);
     // Second try: resumes from what the server holds.
     let resumedFrom = -1;
     let second: tus.Upload | undefined;
-    await phase("the resumed upload", 90_000, new Promise<void>((resolve, reject) => {
-      // The server may still be saving the cut-off request: tus clients retry on 409 until it is done.
-      second = new tus.Upload(file, { ...options, retryDelays: [250, 500, 1000, 2000, 4000], uploadUrl: url, onProgress: (sent) => (resumedFrom = resumedFrom < 0 ? sent : resumedFrom), onError: reject, onSuccess: () => resolve() });
-      second.start();
-    }), () => void second?.abort());
+    await phase(
+      "the resumed upload",
+      90_000,
+      new Promise<void>((resolve, reject) => {
+        // The server may still be saving the cut-off request: tus clients retry on 409 until it is done.
+        second = new tus.Upload(file, {
+          ...options,
+          retryDelays: [250, 500, 1000, 2000, 4000],
+          uploadUrl: url,
+          onProgress: (sent) => (resumedFrom = resumedFrom < 0 ? sent : resumedFrom),
+          onError: reject,
+          onSuccess: () => resolve(),
+        });
+        second.start();
+      }),
+      () => void second?.abort(),
+    );
     expect(resumedFrom).toBeGreaterThanOrEqual(stored);
     const id = url.split("/").pop();
-    const sub = await fetch(`${BASE}/api/taskgroup/`, json("POST", { configuration_names: ["big-up"], "big-up_upload": id }));
+    const sub = await fetch(
+      `${BASE}/api/taskgroup/`,
+      json("POST", { configuration_names: ["big-up"], "big-up_upload": id }),
+    );
     expect(sub.status).toBe(202);
     expect(await uploadedSha(((await sub.json()) as any).task_id)).toBe(sha256(file));
   }, 420_000);
@@ -140,7 +201,10 @@ describe("large files through wrangler dev", () => {
     const file = patternBytes(7, 95 * MB);
     const form = new FormData();
     form.set("configuration_names", '["big-up"]');
-    form.set("big-up_data", new File([file as Uint8Array<ArrayBuffer>], "ninety-five.bin", { type: "application/octet-stream" }));
+    form.set(
+      "big-up_data",
+      new File([file as Uint8Array<ArrayBuffer>], "ninety-five.bin", { type: "application/octet-stream" }),
+    );
     const sub = await phase("the multipart submission", 90_000, postOnNewConnection("/api/taskgroup/", form));
     expect(sub.status).toBe(202);
     expect(await uploadedSha(sub.body.task_id)).toBe(sha256(file));

@@ -10,7 +10,10 @@ export async function api(path: string, init: RequestInit = {}): Promise<Respons
   return SELF.fetch(`${ORIGIN}${path}`, init);
 }
 
-export async function apiJson<T = any>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T; res: Response }> {
+export async function apiJson<T = any>(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: T; res: Response }> {
   const res = await api(path, init);
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T, res };
@@ -60,7 +63,12 @@ export async function putStorage(c: TestClient, name: string, extra: Record<stri
 }
 
 /** The S3 peer, signed like any client would. */
-export const s3 = new AwsClient({ accessKeyId: "S3RVER", secretAccessKey: "S3RVER", service: "s3", region: "us-east-1" });
+export const s3 = new AwsClient({
+  accessKeyId: "S3RVER",
+  secretAccessKey: "S3RVER",
+  service: "s3",
+  region: "us-east-1",
+});
 
 export async function s3Bytes(bucket: string, key: string): Promise<Uint8Array> {
   const res = await s3.fetch(`${inject("s3Endpoint")}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`);
@@ -68,7 +76,12 @@ export async function s3Bytes(bucket: string, key: string): Promise<Uint8Array> 
   return new Uint8Array(await res.arrayBuffer());
 }
 
-export async function submit(c: TestClient, form: FormData | Record<string, unknown>, kind: "taskgroup" | "task" = "taskgroup", headers: Record<string, string> = {}) {
+export async function submit(
+  c: TestClient,
+  form: FormData | Record<string, unknown>,
+  kind: "taskgroup" | "task" = "taskgroup",
+  headers: Record<string, string> = {},
+) {
   const init: RequestInit =
     form instanceof FormData
       ? { method: "POST", headers: { ...c.auth, ...headers }, body: form }
@@ -91,8 +104,14 @@ export async function waitForEnd(c: TestClient, id: string, timeoutMs = 30_000):
 }
 
 /** Receiver sinks: a real HTTP endpoint that verifies Standard Webhooks signatures with the client's secret. */
-export async function newSink(secret: string, script: { status: number; headers?: Record<string, string>; hang?: boolean; delayMs?: number }[] = []) {
-  const res = await fetch(`${inject("receiverUrl")}/sinks`, { method: "POST", body: JSON.stringify({ secret, script }) });
+export async function newSink(
+  secret: string,
+  script: { status: number; headers?: Record<string, string>; hang?: boolean; delayMs?: number }[] = [],
+) {
+  const res = await fetch(`${inject("receiverUrl")}/sinks`, {
+    method: "POST",
+    body: JSON.stringify({ secret, script }),
+  });
   const { id } = (await res.json()) as { id: string };
   const url = `${inject("receiverUrl")}/sinks/${id}`;
   return {

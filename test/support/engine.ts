@@ -15,9 +15,17 @@ export interface Run {
 
 export async function internals(c: TestClient, id: string) {
   return runInDurableObject(taskGroup(env, c.name, id), (_: TaskGroup, state) => ({
-    runs: state.storage.sql.exec<Run & Record<string, SqlStorageValue>>("SELECT idx, run, claimed_at, reported_at FROM step_runs ORDER BY idx, run").toArray(),
+    runs: state.storage.sql
+      .exec<Run & Record<string, SqlStorageValue>>(
+        "SELECT idx, run, claimed_at, reported_at FROM step_runs ORDER BY idx, run",
+      )
+      .toArray(),
     outbox: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
-    active: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM steps WHERE state IN ('queued', 'running') OR deadline IS NOT NULL").one().n,
+    active: state.storage.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM steps WHERE state IN ('queued', 'running') OR deadline IS NOT NULL",
+      )
+      .one().n,
   }));
 }
 
@@ -26,7 +34,10 @@ export function expectNoOverlap(runs: Run[]) {
   for (let i = 1; i < runs.length; i++) {
     const [a, b] = [runs[i - 1]!, runs[i]!];
     if (a.idx !== b.idx || a.reported_at === null) continue;
-    expect(a.reported_at, `run ${a.run} of step ${a.idx} was still running when run ${b.run} was claimed`).toBeLessThanOrEqual(b.claimed_at);
+    expect(
+      a.reported_at,
+      `run ${a.run} of step ${a.idx} was still running when run ${b.run} was claimed`,
+    ).toBeLessThanOrEqual(b.claimed_at);
   }
 }
 
@@ -35,8 +46,10 @@ export async function waitForDeliveries(c: TestClient, id: string, timeoutMs = 6
   const until = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await apiJson(`/api/taskgroup/${id}`, { headers: c.auth });
-    if (body.deliveries.length && body.deliveries.every((d: any) => d.state === "succeeded" || d.state === "dead")) return body;
-    if (Date.now() > until) throw new Error(`deliveries still open: ${JSON.stringify(body.deliveries.map((d: any) => [d.event, d.state]))}`);
+    if (body.deliveries.length && body.deliveries.every((d: any) => d.state === "succeeded" || d.state === "dead"))
+      return body;
+    if (Date.now() > until)
+      throw new Error(`deliveries still open: ${JSON.stringify(body.deliveries.map((d: any) => [d.event, d.state]))}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -52,10 +65,14 @@ export async function s3Keys(prefix: string): Promise<string[]> {
 export async function stepRow(c: TestClient, id: string, idx = 0) {
   return runInDurableObject(taskGroup(env, c.name, id), (_: TaskGroup, state) =>
     state.storage.sql
-      .exec<{ state: string; token: string; attempts: number; run: number; holder: string | null; deadline: number | null }>(
-        "SELECT state, token, attempts, run, holder, deadline FROM steps WHERE idx = ?",
-        idx,
-      )
+      .exec<{
+        state: string;
+        token: string;
+        attempts: number;
+        run: number;
+        holder: string | null;
+        deadline: number | null;
+      }>("SELECT state, token, attempts, run, holder, deadline FROM steps WHERE idx = ?", idx)
       .one(),
   );
 }
@@ -84,7 +101,12 @@ export async function slowGroup(
   await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
   await putConfiguration(c, "after", { adapter: "s3-upload", params: { storage: "s" } });
   const source = await newSink(c.secret, script);
-  const { body } = await submit(c, { configuration_names: ["up", "after"], up_url: source.url, after_input: "up", ...(await fields(c)) });
+  const { body } = await submit(c, {
+    configuration_names: ["up", "after"],
+    up_url: source.url,
+    after_input: "up",
+    ...(await fields(c)),
+  });
   await waitForStep(c, body.task_id, wait);
   return { c, id: body.task_id as string, source, stub: taskGroup(env, c.name, body.task_id) };
 }

@@ -24,7 +24,11 @@ async function core(): Promise<Core> {
   return create({ wasmBinary });
 }
 
-export async function ffmpegNode(files: Record<string, Uint8Array>, args: string[], output?: string): Promise<{ code: number; log: string[]; out?: Uint8Array }> {
+export async function ffmpegNode(
+  files: Record<string, Uint8Array>,
+  args: string[],
+  output?: string,
+): Promise<{ code: number; log: string[]; out?: Uint8Array }> {
   const c = await core();
   const log: string[] = [];
   c.setLogger((l) => log.push(l.message));
@@ -42,8 +46,17 @@ export async function ffmpegNode(files: Record<string, Uint8Array>, args: string
 }
 
 /** A test video: moving test pattern, optional 440 Hz tone. */
-export async function makeVideo(o: { w: number; h: number; d: number; fps: number; audio: boolean; color?: string }): Promise<Uint8Array> {
-  const video = o.color ? `color=c=${o.color}:size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}` : `testsrc=size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`;
+export async function makeVideo(o: {
+  w: number;
+  h: number;
+  d: number;
+  fps: number;
+  audio: boolean;
+  color?: string;
+}): Promise<Uint8Array> {
+  const video = o.color
+    ? `color=c=${o.color}:size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`
+    : `testsrc=size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`;
   const args = ["-f", "lavfi", "-i", video];
   if (o.audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${o.d}`);
   args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", String(o.fps));
@@ -61,7 +74,9 @@ export async function probeNode(data: Uint8Array) {
   const v = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d{2,5})x(\d{2,5})/.exec(text);
   const a = /Stream #0:\d+[^:]*: Audio: (\w+)/.exec(text);
   const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(text);
-  const times = [...text.matchAll(/time=(\d+):(\d+):(\d+(?:\.\d+)?)/g)].map((m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]));
+  const times = [...text.matchAll(/time=(\d+):(\d+):(\d+(?:\.\d+)?)/g)].map(
+    (m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]),
+  );
   return {
     ok: r.code === 0,
     video: v ? { codec: v[1], width: Number(v[2]), height: Number(v[3]) } : null,
@@ -72,9 +87,16 @@ export async function probeNode(data: Uint8Array) {
 }
 
 /** One decoded frame at `t` seconds as RGBA. */
-export async function frameNode(data: Uint8Array, t: number): Promise<{ width: number; height: number; rgba: Uint8Array }> {
+export async function frameNode(
+  data: Uint8Array,
+  t: number,
+): Promise<{ width: number; height: number; rgba: Uint8Array }> {
   const info = await probeNode(data);
-  const r = await ffmpegNode({ "in.bin": data }, ["-ss", String(t), "-i", "in.bin", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "out.raw"], "out.raw");
+  const r = await ffmpegNode(
+    { "in.bin": data },
+    ["-ss", String(t), "-i", "in.bin", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgba", "out.raw"],
+    "out.raw",
+  );
   if (!r.out || !info.video) throw new Error(`no frame: ${r.log.slice(-2).join(" | ")}`);
   return { width: info.video.width, height: info.video.height, rgba: r.out };
 }

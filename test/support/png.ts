@@ -24,7 +24,12 @@ export async function encodePng(img: Image): Promise<Uint8Array> {
 }
 
 /** A solid image, optionally with a differently coloured square in its top-left quarter. */
-export function solid(width: number, height: number, rgba: [number, number, number, number], patch?: [number, number, number, number]): Image {
+export function solid(
+  width: number,
+  height: number,
+  rgba: [number, number, number, number],
+  patch?: [number, number, number, number],
+): Image {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -90,7 +90,17 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
       const q = (k: string, d: number) => Number(url.searchParams.get(k) ?? d);
       const key = url.search;
       if (!videos.has(key)) {
-        videos.set(key, makeVideo({ w: q("w", 320), h: q("h", 240), d: q("d", 2), fps: q("fps", 25), audio: url.searchParams.get("audio") !== "0", color: url.searchParams.get("color") ?? undefined }));
+        videos.set(
+          key,
+          makeVideo({
+            w: q("w", 320),
+            h: q("h", 240),
+            d: q("d", 2),
+            fps: q("fps", 25),
+            audio: url.searchParams.get("audio") !== "0",
+            color: url.searchParams.get("color") ?? undefined,
+          }),
+        );
       }
       const data = await videos.get(key)!;
       res.writeHead(200, { "content-type": "video/mp4" });
@@ -101,7 +111,8 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
       const f = await frameNode(raw, Number(url.searchParams.get("t") ?? 0));
       return send(200, { width: f.width, height: f.height, rgba: Buffer.from(f.rgba).toString("base64") });
     }
-    if (req.method === "GET" && url.pathname === "/emails") return send(200, emailsContaining(url.searchParams.get("contains") ?? "\u0000"));
+    if (req.method === "GET" && url.pathname === "/emails")
+      return send(200, emailsContaining(url.searchParams.get("contains") ?? "\u0000"));
     // Golden images: served from test/fixtures; written only when UPDATE_GOLDEN=1 (then review them by eye).
     const g = /^\/fixtures\/([\w.-]+)$/.exec(url.pathname);
     if (g) {

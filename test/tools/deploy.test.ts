@@ -17,7 +17,12 @@ const configs = () => readConfigs() as { path: string; config: any }[];
 function deploy(stateFile: string, args: string[] = [], env: Record<string, string> = {}) {
   const r = spawnSync("node", ["scripts/deploy.mjs", ...args], {
     encoding: "utf8",
-    env: { ...process.env, WRANGLER: `node ${join("test", "tools", "fake-wrangler.mjs")}`, FAKE_WRANGLER_STATE: stateFile, ...env },
+    env: {
+      ...process.env,
+      WRANGLER: `node ${join("test", "tools", "fake-wrangler.mjs")}`,
+      FAKE_WRANGLER_STATE: stateFile,
+      ...env,
+    },
   });
   const state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { log: [] };
   return { status: r.status, out: r.stdout + r.stderr, state };
@@ -28,7 +33,16 @@ describe("deploy plan", () => {
     expect(mismatches(configs())).toEqual([]);
     const { queues, buckets } = resources(configs());
     expect(buckets).toEqual(["cascade-files"]);
-    expect(queues).toEqual(["cascade-deliveries", "cascade-deliveries-dlq", "cascade-image", "cascade-image-dlq", "cascade-media", "cascade-media-dlq", "cascade-steps", "cascade-steps-dlq"]);
+    expect(queues).toEqual([
+      "cascade-deliveries",
+      "cascade-deliveries-dlq",
+      "cascade-image",
+      "cascade-image-dlq",
+      "cascade-media",
+      "cascade-media-dlq",
+      "cascade-steps",
+      "cascade-steps-dlq",
+    ]);
   });
 
   it("names what would break once deployed", () => {
@@ -36,7 +50,9 @@ describe("deploy plan", () => {
     broken[1]!.config.r2_buckets[0].bucket_name = "other-files";
     broken[2]!.config.services[0].service = "cascade-old";
     broken[2]!.config.vars.MAX_VIDEO_MB = "80";
-    broken[0]!.config.queues.consumers = broken[0]!.config.queues.consumers.filter((c: any) => c.queue !== "cascade-steps-dlq");
+    broken[0]!.config.queues.consumers = broken[0]!.config.queues.consumers.filter(
+      (c: any) => c.queue !== "cascade-steps-dlq",
+    );
     broken[1]!.config.queues.consumers = [];
     expect(mismatches(broken)).toEqual([
       "wrangler.toml: queue cascade-image is sent to but no Worker consumes it",
@@ -62,7 +78,11 @@ describe("npm run deploy", () => {
     ]);
     const second = deploy(state);
     expect(second.status, second.out).toBe(0);
-    expect(second.state.log.slice(first.state.log.length)).toEqual(["deploy cascade", "deploy cascade-image", "deploy cascade-media"]);
+    expect(second.state.log.slice(first.state.log.length)).toEqual([
+      "deploy cascade",
+      "deploy cascade-image",
+      "deploy cascade-media",
+    ]);
     expect(second.out).not.toContain("generated");
   });
 

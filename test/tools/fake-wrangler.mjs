@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const stateFile = process.env.FAKE_WRANGLER_STATE;
-const state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : { queues: [], buckets: [], secrets: {}, log: [] };
+const state = existsSync(stateFile)
+  ? JSON.parse(readFileSync(stateFile, "utf8"))
+  : { queues: [], buckets: [], secrets: {}, log: [] };
 const save = () => writeFileSync(stateFile, JSON.stringify(state, null, 2));
 const args = process.argv.slice(2);
 const flag = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);

@@ -18,6 +18,8 @@ describe("sniff and headerSize", () => {
   });
 
   it("decodeImage turns garbage into a StepError, not a crash", async () => {
-    await expect(decodeImage(new TextEncoder().encode("nope").buffer as ArrayBuffer, "x.png")).rejects.toBeInstanceOf(StepError);
+    await expect(decodeImage(new TextEncoder().encode("nope").buffer as ArrayBuffer, "x.png")).rejects.toBeInstanceOf(
+      StepError,
+    );
   });
 });

@@ -68,18 +68,32 @@ export async function decodeImage(buffer: ArrayBuffer, fileName: string): Promis
   const size = headerSize(bytes, kind);
   if (!size) throw new StepError({ kind: "image_undecodable", fileName, detail: "no readable header" });
   if (size.width * size.height > MAX_PIXELS) {
-    throw new StepError({ kind: "image_too_large", fileName, width: size.width, height: size.height, limit: MAX_PIXELS });
+    throw new StepError({
+      kind: "image_too_large",
+      fileName,
+      width: size.width,
+      height: size.height,
+      limit: MAX_PIXELS,
+    });
   }
   let img: { width: number; height: number; data: Uint8ClampedArray | Uint8Array };
   try {
     img = kind === "png" ? await decodePngRaw(buffer) : await decodeJpegRaw(buffer);
   } catch (err) {
-    throw new StepError({ kind: "image_undecodable", fileName, detail: String((err as Error)?.message ?? err).slice(0, 120) });
+    throw new StepError({
+      kind: "image_undecodable",
+      fileName,
+      detail: String((err as Error)?.message ?? err).slice(0, 120),
+    });
   }
   if (!img || img.width * img.height * 4 !== img.data.length) {
     throw new StepError({ kind: "image_undecodable", fileName, detail: "decoder returned no pixels" });
   }
-  return { width: img.width, height: img.height, data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength) };
+  return {
+    width: img.width,
+    height: img.height,
+    data: new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+  };
 }
 
 export async function encodeImage(img: Pixels, format: ImageKind, quality: number): Promise<ArrayBuffer> {
@@ -92,6 +106,13 @@ export async function encodeImage(img: Pixels, format: ImageKind, quality: numbe
 export async function resizeImage(img: Pixels, width: number, height: number): Promise<Pixels> {
   if (img.width === width && img.height === height) return img;
   await initCodecs();
-  const out = await resizeRaw(img as unknown as ImageData, { width, height, method: "lanczos3", premultiply: true, linearRGB: false, fitMethod: "stretch" });
+  const out = await resizeRaw(img as unknown as ImageData, {
+    width,
+    height,
+    method: "lanczos3",
+    premultiply: true,
+    linearRGB: false,
+    fitMethod: "stretch",
+  });
   return { width: out.width, height: out.height, data: out.data };
 }

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { blank, drawOver, parseColor, type Pixels } from "./pixels";
 
-const px = (img: Pixels, x: number, y: number) => [...img.data.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4)];
-const one = (r: number, g: number, b: number, a: number): Pixels => ({ width: 1, height: 1, data: new Uint8ClampedArray([r, g, b, a]) });
+const px = (img: Pixels, x: number, y: number) => [
+  ...img.data.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4),
+];
+const one = (r: number, g: number, b: number, a: number): Pixels => ({
+  width: 1,
+  height: 1,
+  data: new Uint8ClampedArray([r, g, b, a]),
+});
 
 describe("parseColor", () => {
   it("reads #rgb, #rrggbb, #rrggbbaa and transparent", () => {

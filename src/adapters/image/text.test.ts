@@ -29,7 +29,8 @@ describe("renderText (resvg + Inter)", () => {
   it("right-aligned text sits at the right of its box", async () => {
     const img = await renderText(layer({ size: 20, width: 200, align: "right" }), "ab");
     let minX = img.width;
-    for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) if (img.data[(y * img.width + x) * 4 + 3]! > 0) minX = Math.min(minX, x);
+    for (let y = 0; y < img.height; y++)
+      for (let x = 0; x < img.width; x++) if (img.data[(y * img.width + x) * 4 + 3]! > 0) minX = Math.min(minX, x);
     expect(minX).toBeGreaterThan(150);
   });
 });

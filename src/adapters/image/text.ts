@@ -36,7 +36,12 @@ function measure(layer: TextLayer, line: string): number {
 }
 
 /** Greedy word wrap at `maxWidth`; explicit newlines always break; a single over-long word keeps its own line. */
-export function wrap(layer: TextLayer, text: string, maxWidth: number | undefined, measureLine = (l: string) => measure(layer, l)): string[] {
+export function wrap(
+  layer: TextLayer,
+  text: string,
+  maxWidth: number | undefined,
+  measureLine = (l: string) => measure(layer, l),
+): string[] {
   const lines: string[] = [];
   for (const paragraph of text.split("\n")) {
     if (maxWidth === undefined) {
@@ -57,7 +62,11 @@ export function wrap(layer: TextLayer, text: string, maxWidth: number | undefine
 }
 
 /** Renders a text layer's box; its pixels are premultiplied RGBA, placed at the layer's x, y. */
-export async function renderText(layer: TextLayer, text: string, checkBox: (width: number, height: number) => void = () => {}): Promise<Pixels> {
+export async function renderText(
+  layer: TextLayer,
+  text: string,
+  checkBox: (width: number, height: number) => void = () => {},
+): Promise<Pixels> {
   await initCodecs();
   const lines = wrap(layer, text, layer.width);
   const boxWidth = layer.width ?? Math.max(1, ...lines.map((l) => Math.ceil(measure(layer, l)) + 2));

@@ -18,7 +18,12 @@ export interface LoadedVideo {
 export async function loadVideo(ctx: AdapterContext, file: StepFile, fsName: string): Promise<LoadedVideo> {
   const { maxVideoMb, maxVideoSeconds } = ctx.limits;
   if (file.size > maxVideoMb * 1024 * 1024) {
-    throw new StepError({ kind: "video_too_large", fileName: file.file_name, sizeMb: Math.ceil(file.size / 1024 / 1024), limitMb: maxVideoMb });
+    throw new StepError({
+      kind: "video_too_large",
+      fileName: file.file_name,
+      sizeMb: Math.ceil(file.size / 1024 / 1024),
+      limitMb: maxVideoMb,
+    });
   }
   const data = new Uint8Array(await (await ctx.read(file)).arrayBuffer());
   const { info, log } = await probe(data, fsName);
@@ -28,16 +33,30 @@ export async function loadVideo(ctx: AdapterContext, file: StepFile, fsName: str
   }
   // Measured ffmpeg heap: 46 MB at 640×360, 115 MB at 1280×720, 239 MB at 1920×1080 (npm run bench limits).
   if (info.video.width * info.video.height > MAX_FRAME_PIXELS) {
-    throw new StepError({ kind: "video_frame_too_large", fileName: file.file_name, width: info.video.width, height: info.video.height });
+    throw new StepError({
+      kind: "video_frame_too_large",
+      fileName: file.file_name,
+      width: info.video.width,
+      height: info.video.height,
+    });
   }
   if (info.duration > maxVideoSeconds) {
-    throw new StepError({ kind: "video_too_long", fileName: file.file_name, seconds: Math.round(info.duration), limitSeconds: maxVideoSeconds });
+    throw new StepError({
+      kind: "video_too_long",
+      fileName: file.file_name,
+      seconds: Math.round(info.duration),
+      limitSeconds: maxVideoSeconds,
+    });
   }
   return { name: fsName, data, info };
 }
 
 /** The size `scale=W:-2` (or `-2:H`) gives: the missing side follows the aspect ratio, rounded to even. */
-export function scaledSize(src: { width: number; height: number }, width?: number, height?: number): { width: number; height: number } {
+export function scaledSize(
+  src: { width: number; height: number },
+  width?: number,
+  height?: number,
+): { width: number; height: number } {
   const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
   if (width && height) return { width, height };
   if (width) return { width, height: even((src.height * width) / src.width) };
@@ -47,7 +66,8 @@ export function scaledSize(src: { width: number; height: number }, width?: numbe
 
 /** A frame the adapter would make, not only one it reads, must fit the same memory: scaling up is checked too. */
 export function checkFrame(what: string, size: { width: number; height: number }): void {
-  if (size.width * size.height > MAX_FRAME_PIXELS) throw new StepError({ kind: "video_frame_too_large", fileName: what, ...size });
+  if (size.width * size.height > MAX_FRAME_PIXELS)
+    throw new StepError({ kind: "video_frame_too_large", fileName: what, ...size });
 }
 
 /** H.264 at CRF 23 with the `veryfast` preset: the measured best speed for unchanged visual quality here. */
@@ -61,7 +81,14 @@ export async function run(files: Record<string, Uint8Array>, args: string[], ctx
 }
 
 /** Writes an ffmpeg output and shapes the file-producing result of API.md, plus what was measured. */
-export async function finish(ctx: AdapterContext, run: FfmpegRun, fileName: string, data: Uint8Array, contentType: string, extra: Record<string, unknown> = {}) {
+export async function finish(
+  ctx: AdapterContext,
+  run: FfmpegRun,
+  fileName: string,
+  data: Uint8Array,
+  contentType: string,
+  extra: Record<string, unknown> = {},
+) {
   const file = await ctx.write(fileName, data, contentType);
   const info = contentType.startsWith("video/") ? (await probe(data, "out.bin")).info : null;
   return {

@@ -9,7 +9,12 @@ import ffmpegWasm from "@ffmpeg/core/wasm";
 
 interface FfmpegCore {
   HEAPU8: Uint8Array;
-  FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; readdir(path: string): string[]; mkdir(path: string): void };
+  FS: {
+    writeFile(path: string, data: Uint8Array): void;
+    readFile(path: string): Uint8Array;
+    readdir(path: string): string[];
+    mkdir(path: string): void;
+  };
   exec(...args: string[]): number;
   setLogger(fn: (l: { type: string; message: string }) => void): void;
   setProgress(fn: (p: { progress: number; time: number }) => void): void;
@@ -39,7 +44,11 @@ async function load(): Promise<FfmpegCore> {
 }
 
 /** Runs one ffmpeg command on a fresh core with `files` in its memory file system. */
-export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], onProgress?: (ratio: number) => void): Promise<FfmpegRun> {
+export async function ffmpeg(
+  files: Record<string, Uint8Array>,
+  args: string[],
+  onProgress?: (ratio: number) => void,
+): Promise<FfmpegRun> {
   const started = performance.now();
   const core = await load();
   const log: string[] = [];
@@ -48,7 +57,14 @@ export async function ffmpeg(files: Record<string, Uint8Array>, args: string[], 
   for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data);
   const code = core.exec("-hide_banner", "-nostats", ...args);
   const ms = Math.round(performance.now() - started);
-  return { code, log, ms, heapBytes: core.HEAPU8.length, read: (p) => core.FS.readFile(p), list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== "..") };
+  return {
+    code,
+    log,
+    ms,
+    heapBytes: core.HEAPU8.length,
+    read: (p) => core.FS.readFile(p),
+    list: (d) => core.FS.readdir(d).filter((f) => f !== "." && f !== ".."),
+  };
 }
 
 export interface MediaInfo {
