@@ -51,7 +51,7 @@ export function paramNames(adapterName: string): string[] {
   return Object.keys(schema?.shape ?? {});
 }
 
-/** Params that name an asset (API.md: they end in `_file_name`) and so may take a `{param}_override`. */
+/** Params that name an asset (they end in `_file_name`) and so may take a `{param}_override`. */
 export function assetParams(adapterName: string): string[] {
   return paramNames(adapterName).filter((k) => k.endsWith("_file_name"));
 }

@@ -5,7 +5,7 @@ import type { NewDelivery } from "./delivery-log";
 import { vccPayload } from "./results";
 import { DEFAULT_RETRY_SCHEDULE } from "./taskgroup-model";
 
-/** Storage notify retries when the target sets no `notify_retry`: 3 times, 5 s apart (API.md). */
+/** Storage notify retries when the target sets no `notify_retry`: 3 times, 5 s apart, as documented. */
 export const NOTIFY_SCHEDULE = [5, 5, 5];
 
 function wants(cb: CallbackSpec, event: GroupEvent, snap: GroupSnapshot): boolean {

@@ -4,7 +4,7 @@ import { json, parse, Sql } from "./sql";
 import { r2Keys } from "./taskgroup-model";
 import { UPLOADS_SCHEMA, UploadStore, type LockResult, type Upload, type UploadPart } from "./upload-store";
 
-/** How long a rotated-out webhook secret keeps signing (API.md: 24 h). */
+/** How long a rotated-out webhook secret keeps signing (24 h, as documented). */
 const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
 
 const MIGRATIONS = [

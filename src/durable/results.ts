@@ -15,7 +15,7 @@ export interface VccResult {
 }
 
 /**
- * The final payload VCC task-group users parse (API.md § Callbacks): one entry per
+ * The final payload VCC task-group users parse (docs/api.md, Callbacks): one entry per
  * step that ran, in order; a failed step's `result` is its error message.
  */
 export function vccPayload(status: GroupStatus, taskId: string, steps: StepResult[]) {

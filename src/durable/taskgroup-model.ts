@@ -108,7 +108,7 @@ export interface AttemptRecord {
   retry_after_s: number | null;
 }
 
-/** Default delivery schedule from API.md: the delay before each retry, in seconds. */
+/** The documented default delivery schedule: the delay before each retry, in seconds. */
 export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200];
 
 /** R2 key layout: everything of a client lives under its own prefix. */

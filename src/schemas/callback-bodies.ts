@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 
-/** The bodies callbacks send, per format (API.md § Callbacks). They document /openapi.json's `webhooks` and pin the renderers in tests. */
+/** The bodies callbacks send, per format (docs/api.md, Callbacks). They document /openapi.json's `webhooks` and pin the renderers in tests. */
 const result = z.object({ error: z.boolean(), result: z.unknown(), configuration: z.string() });
 
 export const vccBody = z

@@ -80,7 +80,7 @@ export async function run(files: Record<string, Uint8Array>, args: string[], ctx
   return result;
 }
 
-/** Writes an ffmpeg output and shapes the file-producing result of API.md, plus what was measured. */
+/** Writes an ffmpeg output and shapes the documented file-producing result, plus what was measured. */
 export async function finish(
   ctx: AdapterContext,
   run: FfmpegRun,
