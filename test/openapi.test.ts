@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import apiReference from "../docs/api.md?raw";
 import { api, apiJson } from "./support/api";
 
 /** Routes that are the documentation itself (or the dashboard page), not API. */
@@ -34,5 +35,19 @@ describe("OpenAPI 3.1 document", () => {
     expect(page).toContain("<code>/api/taskgroup/{id}/cancel</code>");
     expect(page).toContain("webhook: lightflow");
     expect(page).not.toMatch(/<script|https?:\/\/(?!cascade)/i);
+  });
+});
+
+describe("docs/api.md", () => {
+  it("describes every route of /openapi.json, and no route it does not serve", async () => {
+    const { body: doc } = await apiJson("/openapi.json");
+    const routes = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    const documented = [...apiReference.matchAll(/^#{3} `(GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) ([^`]+)`/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    expect(routes.filter((r) => !documented.includes(r))).toEqual([]);
+    expect(documented.filter((r) => !routes.includes(r))).toEqual([]);
   });
 });

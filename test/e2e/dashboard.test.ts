@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/client";
 import { startReceiver } from "../support/receiver";
 import { DEMO_KEY, startDev } from "./dev-server";
+import { PORTS } from "./ports";
 
-const PORT = 18797;
-const S3_PORT = 14578;
+const { port: PORT, s3Port: S3_PORT } = PORTS.dashboard;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let dev: Awaited<ReturnType<typeof startDev>>;

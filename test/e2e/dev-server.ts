@@ -1,12 +1,26 @@
 /** Starts `npm run dev`'s script (all Workers under wrangler dev, plus the local S3) for a black-box suite. */
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const DEMO_KEY = /DEMO_API_KEY=(.+)/.exec(readFileSync(".dev.vars", "utf8"))![1]!.trim();
 
+/** Resolves if nothing listens on 127.0.0.1:`port`, else fails naming it. */
+async function ensureFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", () =>
+      reject(new Error(`port ${port} is already in use (another dev server? see test/e2e/ports.ts)`)),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
 export async function startDev(port: number, s3Port: number) {
+  await ensureFree(port);
+  await ensureFree(s3Port);
   const work = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
   // The dev server's output goes to a file, so a failing test can show what the server saw (logTail).
   const log = join(work, "dev.log");

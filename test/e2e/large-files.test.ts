@@ -11,10 +11,10 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import * as tus from "tus-js-client";
 import { DEMO_KEY, startDev } from "./dev-server";
+import { PORTS } from "./ports";
 import { patternBytes } from "../support/pattern";
 
-const PORT = 18797;
-const S3_PORT = 14578;
+const { port: PORT, s3Port: S3_PORT } = PORTS.largeFiles;
 const BASE = `http://127.0.0.1:${PORT}`;
 const MB = 1024 * 1024;
 const auth = { authorization: `Bearer ${DEMO_KEY}` };

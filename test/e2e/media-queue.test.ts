@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver } from "../support/receiver";
 import { DEMO_KEY, startDev } from "./dev-server";
+import { PORTS } from "./ports";
 
-const PORT = 18807;
-const S3_PORT = 14588;
+const { port: PORT, s3Port: S3_PORT } = PORTS.mediaQueue;
 const BASE = `http://127.0.0.1:${PORT}`;
 const auth = { authorization: `Bearer ${DEMO_KEY}` };
 const json = (method: string, body: unknown) => ({

@@ -11,9 +11,9 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { createClient, verifyWebhook } from "../../src/client";
 import { startReceiver } from "../support/receiver";
 import { DEMO_KEY, startDev } from "./dev-server";
+import { PORTS } from "./ports";
 
-const PORT = 18787;
-const S3_PORT = 14568;
+const { port: PORT, s3Port: S3_PORT } = PORTS.walkthrough;
 const BASE = `http://127.0.0.1:${PORT}`;
 const auth = { authorization: `Bearer ${DEMO_KEY}` };
 
