@@ -17,6 +17,7 @@ import { client } from "./routes/client";
 import { configurations } from "./routes/configurations";
 import { links } from "./routes/links";
 import { storage } from "./routes/storage";
+import { system } from "./routes/system";
 import { taskgroups } from "./routes/taskgroups";
 import { triggers } from "./routes/trigger";
 import { uploads } from "./routes/uploads";
@@ -52,7 +53,7 @@ const jsonBodyLimit = bodyLimit({
 app.use("/api/*", (c, next) =>
   /^application\/([\w.-]+\+)?json$/.test(mediaType(c.req.raw)) ? jsonBodyLimit(c, next) : next(),
 );
-for (const r of [client, configurations, assets, storage, uploads, triggers, taskgroups]) app.route("/", r);
+for (const r of [client, configurations, assets, storage, uploads, triggers, taskgroups, system]) app.route("/", r);
 
 for (const hook of webhookDocs) {
   app.openAPIRegistry.registerWebhook({

@@ -1,5 +1,5 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { ClaimedStep, QueueDelivery, StepMessage, StepOutcome } from "./durable/taskgroup-model";
+import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "./durable/taskgroup-model";
 import { directEngine, type Engine } from "./queues/engine";
 
 /**
@@ -16,7 +16,7 @@ export class EngineRpc extends WorkerEntrypoint<Env> implements Engine {
   finish(msg: StepMessage, run: number, outcome: StepOutcome): Promise<void> {
     return directEngine(this.env).finish(msg, run, outcome);
   }
-  abandon(msg: StepMessage, message: string): Promise<void> {
-    return directEngine(this.env).abandon(msg, message);
+  abandon(msg: StepMessage, message: string, reason: FailureReason): Promise<void> {
+    return directEngine(this.env).abandon(msg, message, reason);
   }
 }

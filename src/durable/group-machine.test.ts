@@ -178,7 +178,7 @@ describe("finish", () => {
   it("schedules a retryable failure as a new message after the backoff, while attempts last", () => {
     const t = transition(
       group("Running", running({ seg_attempts: 2 })),
-      finish({ ok: false, message: "S3 down", retryable: true }),
+      finish({ ok: false, message: "S3 down", retryable: true, reason: "storage_unavailable" }),
       L,
     );
     expect(t.steps.get(0)).toMatchObject({
@@ -193,16 +193,21 @@ describe("finish", () => {
   it("fails the step on a retryable failure out of attempts, and on a final one", () => {
     const out = transition(
       group("Running", running({ seg_attempts: 3 })),
-      finish({ ok: false, message: "down", retryable: true }),
+      finish({ ok: false, message: "down", retryable: true, reason: "storage_unavailable" }),
       L,
     );
     expect(out.info.status).toBe("Failed");
+    expect(out.steps.get(0)).toMatchObject({ state: "failed", failure: "storage_unavailable" });
     const final = transition(
       group("Running", running()),
-      finish({ ok: false, message: "InvalidAccessKeyId", retryable: false }),
+      finish({ ok: false, message: "InvalidAccessKeyId", retryable: false, reason: "storage_rejected" }),
       L,
     );
-    expect(final.steps.get(0)).toMatchObject({ state: "failed", error: "InvalidAccessKeyId" });
+    expect(final.steps.get(0)).toMatchObject({
+      state: "failed",
+      error: "InvalidAccessKeyId",
+      failure: "storage_rejected",
+    });
   });
 
   it("ignores a report from a run that no longer holds the step, and a second report of the same run", () => {

@@ -1,4 +1,5 @@
 import type { StepFile } from "../adapters/types";
+import type { Failure } from "../lib/failures";
 import type { GroupEvent } from "./callback-formats";
 import type { GroupStatus, StepState } from "./taskgroup-model";
 
@@ -51,14 +52,17 @@ export interface MachineLimits {
 
 export type StepOutcome =
   | { ok: true; results: Record<string, unknown>[]; output: StepFile }
-  | { ok: false; message: string; retryable: boolean };
+  | { ok: false; message: string; retryable: boolean; reason: FailureReason };
+
+/** Why a step failed, for counting (the System page): a step failure's kind, or the engine's own. */
+export type FailureReason = Failure["kind"] | "out_of_attempts" | "worker_stopped";
 
 export type Command =
   | { type: "start" }
   | { type: "claim"; idx: number; token: string; messageId: string; delivery: number }
   | { type: "progress"; idx: number; token: string; run: number; percent: number }
   | { type: "finish"; idx: number; token: string; run: number; outcome: StepOutcome }
-  | { type: "abandon"; idx: number; token: string; message: string }
+  | { type: "abandon"; idx: number; token: string; message: string; reason: FailureReason }
   | { type: "cancel" }
   | { type: "retry" }
   | { type: "tick" };
@@ -66,6 +70,7 @@ export type Command =
 /** Column changes: `output`/`seg_input` are files, `results` an array; the object serialises them. */
 export type StepPatch = Partial<Omit<MachineStep, "idx" | "segs">> & {
   error?: string | null;
+  failure?: FailureReason | null;
   output?: StepFile | null;
   seg_input?: StepFile | null;
   first_started_ms?: number;
@@ -140,11 +145,12 @@ class Builder {
     this.effect({ type: "enqueue", idx, delaySeconds });
   }
 
-  failStep(idx: number, message: string) {
+  failStep(idx: number, message: string, reason: FailureReason) {
     const s = this.step(idx);
     this.patch(idx, {
       state: "failed",
       error: message,
+      failure: reason,
       ended_at: this.iso,
       started_at: s.started_at ?? this.iso,
       deadline: null,
@@ -175,6 +181,7 @@ function startRun(b: Builder, s: MachineStep, c: Extract<Command, { type: "claim
       restarted
         ? `The step was started ${s.seg_attempts} times and its Worker stopped each time before it finished (out of memory or CPU time?).`
         : `The step did not finish within ${b.l.maxAttempts} attempts.`,
+      restarted ? "worker_stopped" : "out_of_attempts",
     );
     return b.reply({ type: "ignored", why: "out of attempts" });
   }
@@ -270,7 +277,7 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
         b.queue(c.idx, retryDelaySeconds(s.seg_attempts));
         return b.reply({ type: "done" });
       }
-      b.failStep(c.idx, o.message);
+      b.failStep(c.idx, o.message, o.reason);
       return b.reply({ type: "done" });
     }
 
@@ -278,7 +285,7 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
       const s = g.steps[c.idx];
       if (terminal || !s || s.token !== c.token || (s.state !== "queued" && s.state !== "running"))
         return b.reply({ type: "ignored", why: "not active" });
-      b.failStep(c.idx, c.message);
+      b.failStep(c.idx, c.message, c.reason);
       return b.reply({ type: "done" });
     }
 
@@ -308,6 +315,7 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
         b.patch(s.idx, {
           state: "queued",
           error: null,
+          failure: null,
           results: null,
           output: null,
           seg_input: null,
@@ -338,7 +346,7 @@ export function transition(g: MachineGroup, c: Command, l: MachineLimits): Trans
         } else if (s.state === "running") {
           // Its run vanished without a report past its lease.
           if (s.seg_attempts >= l.maxAttempts)
-            b.failStep(s.idx, `The step did not finish within ${l.timeoutMs / 1000} s.`);
+            b.failStep(s.idx, `The step did not finish within ${l.timeoutMs / 1000} s.`, "timed_out");
           else b.queue(s.idx);
         }
         if (b.t.info.status) break; // the group ended

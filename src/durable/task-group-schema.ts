@@ -26,4 +26,6 @@ export const TASK_GROUP_MIGRATIONS = [
    CREATE TABLE commands (id TEXT PRIMARY KEY, result TEXT NOT NULL, at INTEGER NOT NULL);
    ${OUTBOX_SCHEMA}
    ${DELIVERY_LEASES}`,
+  // v4: why a failed step failed (its failure's kind), for counting failures by reason.
+  `ALTER TABLE steps ADD COLUMN failure TEXT;`,
 ];

@@ -41,6 +41,7 @@ export interface StepRow extends Record<string, SqlStorageValue> {
   holder_try: number | null;
   seg_input: string | null;
   first_started_ms: number | null;
+  failure: string | null;
 }
 
 /** A step row as the state machine reads it. */

@@ -8,9 +8,18 @@ import type { StorageTarget } from "../schemas/storage";
 import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
 import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
 import { TASK_GROUP_MIGRATIONS } from "./task-group-schema";
-import { isTerminal, transition, type Command, type Reply, type StepOutcome, type Transition } from "./group-machine";
+import {
+  isTerminal,
+  transition,
+  type Command,
+  type FailureReason,
+  type Reply,
+  type StepOutcome,
+  type Transition,
+} from "./group-machine";
 import { Outbox, type OutboxItem, type QueueName } from "./outbox";
 import { json, parse, Sql } from "./sql";
+import { systemViewOf, type GroupSystemView } from "./system-view";
 import { machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
 import { r2Keys } from "./taskgroup-model";
 import { deleteGroupFiles } from "./retention";
@@ -39,6 +48,7 @@ const STEP_COLUMNS = new Set([
   "started_at",
   "ended_at",
   "error",
+  "failure",
   "output",
   "seg_input",
   "first_started_ms",
@@ -421,8 +431,8 @@ export class TaskGroup extends DurableObject<Env> {
   }
 
   /** A step whose message was dead-lettered fails the group. */
-  async abandonStep(msg: StepMessage, message: string): Promise<void> {
-    this.apply({ type: "abandon", idx: msg.step, token: msg.token, message });
+  async abandonStep(msg: StepMessage, message: string, reason: FailureReason): Promise<void> {
+    this.apply({ type: "abandon", idx: msg.step, token: msg.token, message, reason });
     await this.drain();
   }
 
@@ -473,6 +483,13 @@ export class TaskGroup extends DurableObject<Env> {
 
   async status(): Promise<GroupStatus | null> {
     return this.info()?.status ?? null;
+  }
+
+  /** This group's share of the System page (src/durable/system-view.ts); null when it holds no taskgroup. */
+  async systemView(): Promise<GroupSystemView | null> {
+    const info = this.info();
+    if (!info) return null;
+    return systemViewOf(parse<TaskgroupSpec>(info.spec), info.created_at, this.steps(), this.deliveries(info).list());
   }
 
   /** The status document of `GET /api/taskgroup/{id}`; null when this object holds no taskgroup. */

@@ -61,7 +61,7 @@ export interface ClaimedStep {
   startedMs: number;
 }
 
-export type { StepOutcome } from "./group-machine";
+export type { FailureReason, StepOutcome } from "./group-machine";
 
 export interface StepMessage {
   client: string;
@@ -113,6 +113,8 @@ export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600
 
 /** R2 key layout: everything of a client lives under its own prefix. */
 export const r2Keys = {
+  /** Everything a client has in R2: assets, uploads, taskgroup files. */
+  client: (client: string) => `clients/${client}/`,
   asset: (client: string, name: string) => `clients/${client}/assets/${name}`,
   /** Everything of one taskgroup (inputs, outputs, segments): what retention deletes. */
   taskgroup: (client: string, id: string) => `clients/${client}/taskgroups/${id}/`,

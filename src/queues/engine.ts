@@ -1,4 +1,4 @@
-import type { ClaimedStep, QueueDelivery, StepMessage, StepOutcome } from "../durable/taskgroup-model";
+import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "../durable/taskgroup-model";
 import { taskGroup } from "../lib/stubs";
 
 /**
@@ -11,7 +11,7 @@ export interface Engine {
   claim(msg: StepMessage, q: QueueDelivery): Promise<ClaimedStep | "busy" | null>;
   progress(msg: StepMessage, run: number, percent: number): Promise<void>;
   finish(msg: StepMessage, run: number, outcome: StepOutcome): Promise<void>;
-  abandon(msg: StepMessage, message: string): Promise<void>;
+  abandon(msg: StepMessage, message: string, reason: FailureReason): Promise<void>;
 }
 
 /** The engine as the API Worker reaches it: the taskgroup's Durable Object. */
@@ -21,6 +21,6 @@ export function directEngine(env: Pick<Env, "TASKGROUPS">): Engine {
     claim: (m, q) => group(m).claimStep(m, q) as Promise<ClaimedStep | "busy" | null>,
     progress: (m, run, percent) => group(m).reportProgress(m, run, percent),
     finish: (m, run, outcome) => group(m).finishStep(m, run, outcome),
-    abandon: (m, message) => group(m).abandonStep(m, message),
+    abandon: (m, message, reason) => group(m).abandonStep(m, message, reason),
   };
 }

@@ -41,8 +41,9 @@ export async function consumeSteps(
     try {
       outcome = { ok: true, ...(await runStep(env, body, claim, adapters, engine, targets)) };
     } catch (err) {
-      const { message, retryable } = describeFailure(toFailure(err));
-      outcome = { ok: false, message, retryable };
+      const failure = toFailure(err);
+      const { message, retryable } = describeFailure(failure);
+      outcome = { ok: false, message, retryable, reason: failure.kind };
     }
     try {
       await withRetries(() => {
@@ -64,7 +65,7 @@ export async function consumeSteps(
 export async function consumeDeadSteps(batch: MessageBatch<StepMessage>, engine: Engine): Promise<void> {
   for (const msg of batch.messages) {
     try {
-      await engine.abandon(msg.body, describeFailure({ kind: "dead_lettered" }).message);
+      await engine.abandon(msg.body, describeFailure({ kind: "dead_lettered" }).message, "dead_lettered");
       msg.ack();
     } catch (err) {
       console.error(
