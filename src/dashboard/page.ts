@@ -17,9 +17,11 @@ input,select{font:inherit;padding:.3rem .5rem}.err{color:#cf222e}.muted{color:#6
 img.preview,video.preview{max-width:20rem;max-height:12rem;display:block;margin-top:.3rem;border:1px solid #e4e7eb}
 form.signin{max-width:28rem;margin:4rem auto;background:#fff;padding:1.5rem;border:1px solid #e4e7eb;border-radius:8px}
 form.signin input{width:100%;box-sizing:border-box;margin:.5rem 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem;margin:1rem 0}
+.card{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:.8rem 1rem}.card .n{font-size:1.6rem;font-weight:600}
 </style></head>
 <body><header><strong>Cascade</strong>
-<nav id="nav" hidden><a href="#/">Taskgroups</a> · <a href="#/dead">Dead letters</a> · <a href="#/configurations">Configurations</a> · <a href="#/assets">Assets</a> · <a href="#/storage">Storage</a> · <a href="/docs">API docs</a></nav>
+<nav id="nav" hidden><a href="#/">Taskgroups</a> · <a href="#/dead">Dead letters</a> · <a href="#/configurations">Configurations</a> · <a href="#/assets">Assets</a> · <a href="#/storage">Storage</a> · <a href="#/system">System</a> · <a href="/docs">API docs</a></nav>
 <span class="who" id="who"></span><button id="signout" hidden>Sign out</button></header>
 <main id="main"></main>
 <script src="/dashboard.js" defer></script></body></html>`;

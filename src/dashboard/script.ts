@@ -86,7 +86,27 @@ function table(title, head, rows) {
     (rows.length ? rows.map((r) => "<tr>" + r.map((c) => "<td>" + c + "</td>").join("") + "</tr>").join("") : '<tr><td colspan=' + head.length + ' class=muted>none</td></tr>') + "</tbody></table>";
 }
 
+const bytes = (n) => (n < 1024 ? n + " B" : n < 1048576 ? (n / 1024).toFixed(1) + " KiB" : n < 1073741824 ? (n / 1048576).toFixed(1) + " MiB" : (n / 1073741824).toFixed(2) + " GiB");
+const age = (s) => (s === null ? "—" : s < 120 ? s + " s" : s < 7200 ? Math.round(s / 60) + " min" : (s / 3600).toFixed(1) + " h");
+const counts = (title, rows, extra) =>
+  "<h3>" + title + "</h3><table><thead><tr><th>Reason</th><th>Count</th>" + (extra ? "<th>Last</th>" : "") + "</tr></thead><tbody>" +
+  (rows.length ? rows.map((r) => '<tr class="reason"><td><code>' + esc(r.reason) + "</code></td><td>" + r.count + "</td>" + (extra ? "<td>" + when(r.last_at) + "</td>" : "") + "</tr>").join("") : '<tr><td colspan=3 class=muted>none</td></tr>') +
+  "</tbody></table>";
+
+/** The System page: GET /api/system (the same data as JSON). */
+async function systemPage() {
+  const s = await json("/api/system");
+  $("#main").innerHTML = '<h2>System</h2><p class=muted>as of ' + when(s.generated_at) + " · " + s.scanned.taskgroups + ' taskgroups read · the same as JSON: <code>GET /api/system</code></p>' +
+    '<div class="cards"><div class="card" id="storage-use"><div class=muted>R2 storage</div><div class="n">' + bytes(s.storage.bytes) + "</div><div>" + s.storage.objects + " objects" + (s.storage.complete ? "" : " (counted up to here)") + "</div></div>" +
+    '<div class="card"><div class=muted>Dead letters</div><div class="n">' + s.dead_letters.reduce((n, r) => n + r.count, 0) + '</div><div><a href="#/dead">list</a></div></div>' +
+    '<div class="card"><div class=muted>Failed steps (recent)</div><div class="n">' + s.recent_failures.reduce((n, r) => n + r.count, 0) + "</div></div></div>" +
+    "<h3>Queues</h3><table><thead><tr><th>Queue</th><th>Waiting</th><th>Running</th><th>Oldest waiting</th></tr></thead><tbody>" +
+    s.queues.map((q) => '<tr class="queue"><td><code>' + esc(q.queue) + "</code></td><td>" + q.waiting + "</td><td>" + q.running + "</td><td>" + age(q.oldest_waiting_s) + "</td></tr>").join("") +
+    "</tbody></table>" + counts("Dead letters by reason", s.dead_letters, false) + counts("Recent step failures by reason", s.recent_failures, true);
+}
+
 const pages = {
+  system: systemPage,
   configurations: async () => table("Configurations", ["Name", "Adapters", "Updated"], (await json("/api/configurations")).configurations.map((c) =>
     [esc(c.name), esc((c.chain || [c]).map((l) => l.adapter).join(" → ")) + "<details><summary>params</summary><pre>" + esc(JSON.stringify(c.chain || c.params, null, 2)) + "</pre></details>", when(c.updated_at)])),
   assets: async () => table("Assets", ["Name", "Type", "Size", "Uploaded"], (await json("/api/assets")).assets.map((a) => [esc(a.name), esc(a.content_type), a.size + " B", when(a.uploaded)])),

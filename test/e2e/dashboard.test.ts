@@ -96,6 +96,21 @@ describe("dashboard", () => {
     await page.waitForSelector("img.preview");
     await page.screenshot({ path: "test-results/dashboard-taskgroup-dead.png", fullPage: true });
 
+    // The System page shows what GET /api/system answers: four queues, the dead letter by reason, R2 use.
+    const system = await (
+      await fetch(`${dev.base}/api/system`, { headers: { authorization: `Bearer ${DEMO_KEY}` } })
+    ).json();
+    expect(system.dead_letters).toEqual([{ reason: "http_500", count: 1 }]);
+    expect(system.storage.objects).toBeGreaterThan(0);
+    await page.goto(`${dev.base}/#/system`);
+    await page.waitForSelector("tr.queue");
+    expect(await page.locator("tr.queue").count()).toBe(4);
+    expect(await page.locator("tr.reason").first().textContent()).toContain("http_500");
+    expect(await page.textContent("#storage-use")).toContain(`${system.storage.objects} objects`);
+    await page.screenshot({ path: "test-results/dashboard-system.png", fullPage: true });
+    await page.goto(`${dev.base}/#/taskgroup/${task_id}`);
+    await page.waitForSelector("button.redeliver");
+
     await page.click("button.redeliver");
     await page.waitForFunction(() => document.querySelectorAll("tr.delivery ol.attempts li").length === 2, undefined, {
       timeout: 20_000,
