@@ -2,9 +2,11 @@
 import { imageBench } from "./image.mjs";
 import { videoBench, videoLimits } from "./video.mjs";
 import { uploadsBench } from "./uploads.mjs";
+import { engineBench } from "./engine.mjs";
 
 const only = process.argv[2];
 if (!only || only === "image") await imageBench();
 if (!only || only === "video") await videoBench();
 if (!only || only === "uploads") await uploadsBench();
+if (!only || only === "engine") await engineBench();
 if (only === "limits") await videoLimits();

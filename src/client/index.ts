@@ -11,6 +11,7 @@ import type { z } from "zod";
 import type { CallbackInput } from "../schemas/callbacks";
 import type { ConfigurationInput } from "../schemas/configuration";
 import type { storageInput } from "../schemas/storage";
+import { TERMINAL } from "../schemas/status";
 import type { TaskgroupView } from "../schemas/taskgroup";
 
 export type { ConfigurationInput, CallbackInput, TaskgroupView };
@@ -51,8 +52,6 @@ export interface Accepted {
   status: "Queued";
   status_url: string;
 }
-
-const TERMINAL = ["Succeeded", "Failed", "Cancelled"];
 
 export function createClient(options: { baseUrl: string; apiKey: string; fetch?: typeof fetch }) {
   const base = options.baseUrl.replace(/\/+$/, "");

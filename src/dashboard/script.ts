@@ -1,9 +1,12 @@
+import { STATUSES } from "../schemas/status";
+
 /**
  * The dashboard's script, served as /dashboard.js. Plain browser JavaScript: the API key lives in
  * this tab's sessionStorage and goes out as a Bearer header; nothing is kept in cookies.
  */
 export const DASHBOARD_JS = String.raw`
 "use strict";
+const STATUSES = ${JSON.stringify(STATUSES)};
 const KEY = "cascade-api-key";
 const $ = (s) => document.querySelector(s);
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
@@ -37,7 +40,7 @@ async function taskgroups(params) {
   const status = params.get("status") || "";
   const q = new URLSearchParams({ limit: "25" }); if (status) q.set("status", status); if (params.get("cursor")) q.set("cursor", params.get("cursor"));
   const data = await json("/api/taskgroup?" + q);
-  const options = ["", "Queued", "Running", "Succeeded", "Failed", "Cancelled"].map((s) => "<option" + (s === status ? " selected" : "") + ">" + s + "</option>").join("");
+  const options = ["", ...STATUSES].map((s) => "<option" + (s === status ? " selected" : "") + ">" + s + "</option>").join("");
   $("#main").innerHTML = '<h2>Taskgroups</h2><p>Status <select id="status">' + options + "</select></p>" +
     "<table><thead><tr><th>Task id</th><th>Kind</th><th>Status</th><th>Created</th><th>Updated</th></tr></thead><tbody>" +
     data.taskgroups.map((t) => '<tr><td><a class="tg" href="#/taskgroup/' + esc(t.task_id) + '"><code>' + esc(t.task_id) + "</code></a></td><td>" + esc(t.kind) + "</td><td>" + badge(t.status) + "</td><td>" + when(t.created_at) + "</td><td>" + when(t.updated_at) + "</td></tr>").join("") +

@@ -1,6 +1,7 @@
 import type { StepFile } from "../adapters/types";
 import type { Failure } from "../lib/failures";
 import type { GroupEvent } from "./callback-formats";
+import { TERMINAL } from "../schemas/status";
 import type { GroupStatus, StepState } from "./taskgroup-model";
 
 /**
@@ -9,7 +10,7 @@ import type { GroupStatus, StepState } from "./taskgroup-model";
  * so a state change and the messages it causes can never be separated by a failure or a reset.
  */
 
-export const TERMINAL: readonly GroupStatus[] = ["Succeeded", "Failed", "Cancelled"];
+export { TERMINAL };
 export const isTerminal = (s: GroupStatus) => TERMINAL.includes(s);
 
 /** A step as the machine sees it (a StepRow with its JSON columns parsed). */

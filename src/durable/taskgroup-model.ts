@@ -38,7 +38,7 @@ export interface StepSpec {
   overrides: Record<string, string>;
 }
 
-export type GroupStatus = "Queued" | "Running" | "Succeeded" | "Failed" | "Cancelled";
+export type { GroupStatus } from "../schemas/status";
 export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped";
 export type DeliveryState = "pending" | "succeeded" | "dead";
 

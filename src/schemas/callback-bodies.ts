@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { STATUSES } from "./status";
 
 /** The bodies callbacks send, per format (docs/api.md, Callbacks). They document /openapi.json's `webhooks` and pin the renderers in tests. */
 const result = z.object({ error: z.boolean(), result: z.unknown(), configuration: z.string() });
 
 export const vccBody = z
   .object({
-    status: z.enum(["Queued", "Running", "Succeeded", "Failed", "Cancelled"]),
+    status: z.enum(STATUSES),
     task_id: z.string(),
     results: z.array(result),
   })

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { STATUSES } from "./status";
 
-export const STATUSES = ["Queued", "Running", "Succeeded", "Failed", "Cancelled"] as const;
+export { STATUSES };
 
 const attempt = z.object({
   at: z.string(),
