@@ -7,6 +7,43 @@
 /** 5 MiB, the smallest part R2 takes: the most a writer holds at once. */
 export const PART_BYTES = 5 * 1024 * 1024;
 
+/**
+ * The bytes of one R2 part as they arrive. It starts small and doubles up to PART_BYTES, so a small
+ * body takes about its own size (a hundred concurrent 1 MB submissions must not hold 5 MiB each in
+ * one 128 MB isolate), and a large one reuses the same PART_BYTES for every part.
+ */
+export class PartBuffer {
+  private buf = new Uint8Array(64 * 1024);
+  fill = 0;
+
+  /** Copies what fits of `chunk` from `offset` into the part; returns how many bytes it took. */
+  take(chunk: Uint8Array, offset: number): number {
+    if (this.fill === this.buf.length) {
+      const next = new Uint8Array(Math.min(PART_BYTES, this.buf.length * 2));
+      next.set(this.buf.subarray(0, this.fill));
+      this.buf = next;
+    }
+    const n = Math.min(this.buf.length - this.fill, chunk.byteLength - offset);
+    this.buf.set(chunk.subarray(offset, offset + n), this.fill);
+    this.fill += n;
+    return n;
+  }
+
+  get full(): boolean {
+    return this.fill === PART_BYTES;
+  }
+
+  /** The part so far: a view, valid until the next take() or clear(). */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.fill);
+  }
+
+  /** Once R2 holds the part (uploadPart resolved), the buffer is refilled from the start. */
+  clear(): void {
+    this.fill = 0;
+  }
+}
+
 export class SizeLimitExceeded extends Error {
   constructor(readonly limitBytes: number) {
     super(`more than ${limitBytes} bytes`);
@@ -42,9 +79,7 @@ export async function streamToR2(
 ): Promise<Written> {
   const reader = body.getReader();
   const httpMetadata = { contentType };
-  // One buffer for every part: once uploadPart has resolved, R2 holds the bytes and it can be refilled.
-  const part = new Uint8Array(PART_BYTES);
-  let fill = 0;
+  const part = new PartBuffer();
   let size = 0;
   let upload: R2MultipartUpload | null = null;
   const parts: R2UploadedPart[] = [];
@@ -54,22 +89,19 @@ export async function streamToR2(
       if (done) break;
       size += value.byteLength;
       for (let off = 0; off < value.byteLength; ) {
-        const n = Math.min(PART_BYTES - fill, value.byteLength - off);
-        part.set(value.subarray(off, off + n), fill);
-        fill += n;
-        off += n;
-        if (fill === PART_BYTES) {
+        off += part.take(value, off);
+        if (part.full) {
           upload ??= await bucket.createMultipartUpload(key, { httpMetadata });
-          parts.push(await upload.uploadPart(parts.length + 1, part));
-          fill = 0;
+          parts.push(await upload.uploadPart(parts.length + 1, part.bytes()));
+          part.clear();
         }
       }
     }
     if (!upload) {
-      const obj = await bucket.put(key, part.subarray(0, fill), { httpMetadata });
+      const obj = await bucket.put(key, part.bytes(), { httpMetadata });
       return { key, size, etag: obj.httpEtag };
     }
-    if (fill > 0) parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, fill)));
+    if (part.fill > 0) parts.push(await upload.uploadPart(parts.length + 1, part.bytes()));
     const obj = await upload.complete(parts);
     return { key, size, etag: obj.httpEtag };
   } catch (err) {

@@ -5,7 +5,7 @@ import { r2Keys } from "../durable/taskgroup-model";
 import type { Upload, UploadPart } from "../durable/upload-store";
 import { ApiError } from "../lib/errors";
 import { safeFileName } from "../lib/file-names";
-import { PART_BYTES } from "../lib/r2-writer";
+import { PART_BYTES, PartBuffer } from "../lib/r2-writer";
 import { clientStore } from "../lib/stubs";
 import { httpDate, parseOffset, parseUploadMetadata, TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION } from "../lib/tus";
 import { errorResponses } from "../schemas/common";
@@ -77,16 +77,14 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
   const tailKey = r2Keys.uploadTail(client, id);
   const mp = c.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id);
   const parts: UploadPart[] = [...u.parts];
-  // One buffer for every part: once uploadPart has resolved, R2 holds the bytes and it can be refilled.
   // The body is read with the default reader and copied in: a BYOB reader would avoid the copy, but
   // workerd gives every BYOB read a new backing store, which measured as more garbage, not less.
-  const buf = new Uint8Array(PART_BYTES);
-  let fill = 0;
+  const buf = new PartBuffer();
   if (u.tail_bytes > 0) {
     const tail = await c.env.FILES.get(tailKey);
     if (!tail) throw new Error(`upload ${id}: its tail of ${u.tail_bytes} bytes is missing`);
-    buf.set(new Uint8Array(await tail.arrayBuffer()));
-    fill = u.tail_bytes;
+    const bytes = new Uint8Array(await tail.arrayBuffer());
+    for (let off = 0; off < bytes.byteLength; ) off += buf.take(bytes, off);
   }
   // What is recorded so far, for the release if this request fails half-way.
   let saved = { offset, tail: u.tail_bytes };
@@ -102,30 +100,27 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
       } catch {
         break; // the client went away: keep what arrived, it resumes from there
       }
-      if (parts.length * PART_BYTES + fill + chunk.byteLength > u.length) {
+      if (parts.length * PART_BYTES + buf.fill + chunk.byteLength > u.length) {
         tooMuch = true;
         await reader?.cancel().catch(() => undefined);
         break;
       }
       for (let off = 0; off < chunk.byteLength; ) {
-        const n = Math.min(PART_BYTES - fill, chunk.byteLength - off);
-        buf.set(chunk.subarray(off, off + n), fill);
-        fill += n;
-        off += n;
-        if (fill === PART_BYTES) {
-          const part = await mp.uploadPart(parts.length + 1, buf);
+        off += buf.take(chunk, off);
+        if (buf.full) {
+          const part = await mp.uploadPart(parts.length + 1, buf.bytes());
           parts.push({ partNumber: part.partNumber, etag: part.etag });
           await store.addUploadPart(id, parts[parts.length - 1]!, PART_BYTES);
           saved = { offset: parts.length * PART_BYTES, tail: 0 };
-          fill = 0;
+          buf.clear();
         }
       }
     }
-    const reached = parts.length * PART_BYTES + fill;
+    const reached = parts.length * PART_BYTES + buf.fill;
     if (reached === u.length) {
       // R2 takes a last part of any size, but an upload needs at least one part.
-      if (fill > 0 || parts.length === 0) {
-        const part = await mp.uploadPart(parts.length + 1, buf.subarray(0, fill));
+      if (buf.fill > 0 || parts.length === 0) {
+        const part = await mp.uploadPart(parts.length + 1, buf.bytes());
         parts.push({ partNumber: part.partNumber, etag: part.etag });
       }
       const obj = await mp.complete(parts);
@@ -136,8 +131,8 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
         keepUntil: Date.now() + FINISHED_MS,
       });
     } else {
-      if (fill > 0) await c.env.FILES.put(tailKey, buf.subarray(0, fill));
-      await store.releaseUpload(id, reached, fill, null);
+      if (buf.fill > 0) await c.env.FILES.put(tailKey, buf.bytes());
+      await store.releaseUpload(id, reached, buf.fill, null);
     }
     if (tooMuch)
       throw tusError(
