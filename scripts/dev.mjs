@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run dev`: the engine (API Worker + image Worker) on http://127.0.0.1:8787 with the demo client ready (.dev.vars),
+// `npm run dev`: the engine (the API, image and media Workers) on http://127.0.0.1:8787 with the demo client ready (.dev.vars),
 // plus a local S3-compatible server on http://127.0.0.1:4568 (bucket "demo", keys S3RVER/S3RVER)
 // so the README walk-through can upload somewhere real without any cloud account.
 import S3rver from "@20minutes/s3rver";

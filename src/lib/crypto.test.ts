@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decryptSecret, encryptSecret, mask, newWebhookSecret, timingSafeEqualText } from "./crypto";
+import { decryptSecret, encryptSecret, mask, newWebhookSecret, type SealedSecret, timingSafeEqualText } from "./crypto";
 
 const KEY = btoa("k".repeat(32));
 
@@ -15,7 +15,7 @@ describe("secrets at rest", () => {
   it("refuses a tampered ciphertext and a wrong-size key", async () => {
     const sealed = await encryptSecret(KEY, "secret");
     const tampered = sealed.slice(0, -2) + (sealed.endsWith("AA") ? "BB" : "AA");
-    await expect(decryptSecret(KEY, tampered)).rejects.toThrow();
+    await expect(decryptSecret(KEY, tampered as SealedSecret)).rejects.toThrow();
     await expect(encryptSecret(btoa("short"), "x")).rejects.toThrow(/32 bytes/);
   });
 });

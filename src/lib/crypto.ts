@@ -53,13 +53,16 @@ async function aesKey(secretsKey: string): Promise<CryptoKey> {
 }
 
 /** Encrypts a secret for storage: `v1.<iv>.<ciphertext>`, both base64. */
-export async function encryptSecret(secretsKey: string, plain: string): Promise<string> {
+/** A secret sealed with SECRETS_KEY (`v1.<iv>.<ciphertext>`): a string the type system keeps apart from plain ones. */
+export type SealedSecret = string & { readonly __sealed: unique symbol };
+
+export async function encryptSecret(secretsKey: string, plain: string): Promise<SealedSecret> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await aesKey(secretsKey), enc.encode(plain));
-  return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}`;
+  return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}` as SealedSecret;
 }
 
-export async function decryptSecret(secretsKey: string, sealed: string): Promise<string> {
+export async function decryptSecret(secretsKey: string, sealed: SealedSecret): Promise<string> {
   const [version, iv, ct] = sealed.split(".");
   if (version !== "v1" || !iv || !ct) throw new Error("unknown sealed secret format");
   const plain = await crypto.subtle.decrypt(

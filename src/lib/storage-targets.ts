@@ -1,8 +1,11 @@
-import { decryptSecret, encryptSecret, mask } from "./crypto";
+import { decryptSecret, encryptSecret, mask, type SealedSecret } from "./crypto";
 import type { StorageTarget, StorageView } from "../schemas/storage";
 
 /** A storage target as kept in the client's Durable Object: both keys sealed with AES-GCM. */
-export type SealedTarget = StorageTarget;
+export type SealedTarget = Omit<StorageTarget, "access_key_id" | "secret_access_key"> & {
+  access_key_id: SealedSecret;
+  secret_access_key: SealedSecret;
+};
 
 export async function sealTarget(secretsKey: string, t: StorageTarget): Promise<SealedTarget> {
   return {
