@@ -1,10 +1,10 @@
+import { storageTargetDocs } from "../lib/client-documents";
 import { DurableObject } from "cloudflare:workers";
 import { segmentsOf } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
 import { fault, takeFault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
-import type { StorageTarget } from "../schemas/storage";
 import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
 import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
 import { TASK_GROUP_MIGRATIONS } from "./task-group-schema";
@@ -256,12 +256,7 @@ export class TaskGroup extends DurableObject<Env> {
       case "notify_targets": {
         const targets = uploadTargets(this.snapshot());
         fault("rpc:storage_targets", info.client);
-        const docs = targets.size
-          ? ((await clientStore(this.env, info.client).getDocuments("storage_targets", [...targets.keys()])) as Record<
-              string,
-              Pick<StorageTarget, "notify" | "notify_retry">
-            >)
-          : {};
+        const docs = targets.size ? await storageTargetDocs(this.env, info.client).getMany([...targets.keys()]) : {};
         // The deliveries and the end of this row commit together: a reset cannot notify twice.
         this.ctx.storage.transactionSync(() => {
           if (!this.sql.one("SELECT 1 AS x FROM outbox WHERE id = ?", id)) return;

@@ -1,11 +1,12 @@
+import { storageTargetDocs } from "../lib/client-documents";
 import type { DeliveryMessage, StepMessage } from "../durable/taskgroup-model";
 import { apiAdapters } from "../adapters";
-import { openTarget, type SealedTarget } from "../lib/storage-targets";
+import { openTarget } from "../lib/storage-targets";
 import { StepError } from "../lib/failures";
 import { objectUrl } from "../adapters/s3-client";
 import { outboundProblem } from "../lib/outbound-url";
 import { isDev } from "../routes/app-env";
-import { clientStore, taskGroup } from "../lib/stubs";
+import { taskGroup } from "../lib/stubs";
 import { consumeDeliveries } from "./deliveries";
 import { directEngine } from "./engine";
 import { consumeDeadSteps, consumeSteps } from "./steps";
@@ -42,9 +43,9 @@ export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionConte
 /** Storage targets are opened here only: the API Worker is the one Worker holding SECRETS_KEY. */
 function targetOpener(env: Pick<Env, "CLIENTS" | "SECRETS_KEY" | "ENVIRONMENT">) {
   return async (client: string, name: string) => {
-    const sealed = await clientStore(env, client).getDocument("storage_targets", name);
+    const sealed = await storageTargetDocs(env, client).get(name);
     if (!sealed) throw new StepError({ kind: "storage_target_missing", name });
-    const target = await openTarget(env.SECRETS_KEY, sealed as SealedTarget);
+    const target = await openTarget(env.SECRETS_KEY, sealed);
     // Checked again at use: a target stored under older rules must not reach a private address now.
     const problem = outboundProblem(new URL(objectUrl(target, "key")), isDev(env));
     if (problem) throw new StepError({ kind: "storage_target_invalid", name, detail: `its object URL ${problem}` });

@@ -1,6 +1,6 @@
+import { configurationDocs } from "../lib/client-documents";
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "../lib/errors";
-import { clientStore } from "../lib/stubs";
 import { errorResponses, resourceName } from "../schemas/common";
 import { chainOf, configurationInput, configurationView, validateChain } from "../schemas/configuration";
 import { router } from "./app-env";
@@ -21,7 +21,7 @@ configurations.openapi(
     const { name } = c.req.valid("param");
     const body = c.req.valid("json");
     validateChain(chainOf(body), `configuration '${name}'`);
-    const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument("configurations", name, body);
+    const { created, updated_at } = await configurationDocs(c.env, c.get("client")).put(name, body);
     return c.json({ name, ...body, updated_at }, created ? 201 : 200);
   },
 );
@@ -37,10 +37,7 @@ configurations.openapi(
     },
   }),
   async (c) => {
-    const docs = (await clientStore(c.env, c.get("client")).listDocuments("configurations")) as Record<
-      string,
-      unknown
-    >[];
+    const docs = await configurationDocs(c.env, c.get("client")).list();
     return c.json({ configurations: docs }, 200);
   },
 );
@@ -55,10 +52,7 @@ configurations.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    const doc = (await clientStore(c.env, c.get("client")).getDocument("configurations", name)) as Record<
-      string,
-      unknown
-    > | null;
+    const doc = await configurationDocs(c.env, c.get("client")).get(name);
     if (!doc) throw notFound("Configuration", name);
     return c.json({ name, ...doc }, 200);
   },
@@ -74,8 +68,7 @@ configurations.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    if (!(await clientStore(c.env, c.get("client")).deleteDocument("configurations", name)))
-      throw notFound("Configuration", name);
+    if (!(await configurationDocs(c.env, c.get("client")).delete(name))) throw notFound("Configuration", name);
     return c.body(null, 204);
   },
 );

@@ -1,7 +1,7 @@
+import { storageTargetDocs } from "../lib/client-documents";
 import { createRoute, z } from "@hono/zod-openapi";
 import { badRequest, notFound } from "../lib/errors";
-import { sealTarget, viewTarget, type SealedTarget } from "../lib/storage-targets";
-import { clientStore } from "../lib/stubs";
+import { sealTarget, viewTarget } from "../lib/storage-targets";
 import { errorResponses, resourceName } from "../schemas/common";
 import { storageInput, storageName, storageView, type StorageTarget } from "../schemas/storage";
 import { isDev, router } from "./app-env";
@@ -21,11 +21,7 @@ async function save(c: Context<AppEnv>, target: StorageTarget) {
   // The URL requests will really go to, built from endpoint, bucket and region together.
   checkOutboundUrl(objectUrl(target, "key"), "the storage target's object URL", isDev(c.env));
   const sealed = await sealTarget(c.env.SECRETS_KEY, target);
-  const { created, updated_at } = await clientStore(c.env, c.get("client")).putDocument(
-    "storage_targets",
-    target.name,
-    sealed,
-  );
+  const { created, updated_at } = await storageTargetDocs(c.env, c.get("client")).put(target.name, sealed);
   return c.json(await viewTarget(c.env.SECRETS_KEY, { ...sealed, updated_at }), created ? 201 : 200);
 }
 
@@ -71,9 +67,7 @@ storage.openapi(
     },
   }),
   async (c) => {
-    const docs = (await clientStore(c.env, c.get("client")).listDocuments("storage_targets")) as (SealedTarget & {
-      updated_at: string;
-    })[];
+    const docs = await storageTargetDocs(c.env, c.get("client")).list();
     return c.json({ storage: await Promise.all(docs.map((d) => viewTarget(c.env.SECRETS_KEY, d))) }, 200);
   },
 );
@@ -88,9 +82,9 @@ storage.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    const doc = await clientStore(c.env, c.get("client")).getDocument("storage_targets", name);
+    const doc = await storageTargetDocs(c.env, c.get("client")).get(name);
     if (!doc) throw notFound("Storage target", name);
-    return c.json(await viewTarget(c.env.SECRETS_KEY, doc as SealedTarget & { updated_at: string }), 200);
+    return c.json(await viewTarget(c.env.SECRETS_KEY, doc), 200);
   },
 );
 
@@ -104,8 +98,7 @@ storage.openapi(
   }),
   async (c) => {
     const { name } = c.req.valid("param");
-    if (!(await clientStore(c.env, c.get("client")).deleteDocument("storage_targets", name)))
-      throw notFound("Storage target", name);
+    if (!(await storageTargetDocs(c.env, c.get("client")).delete(name))) throw notFound("Storage target", name);
     return c.body(null, 204);
   },
 );

@@ -1,7 +1,8 @@
+import { configurationDocs } from "../lib/client-documents";
 import { linkSignature, type GroupLinks } from "../lib/signed-links";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { validateChain, chainOf, type ConfigurationInput } from "../schemas/configuration";
+import { validateChain, chainOf } from "../schemas/configuration";
 import {
   applyExtras,
   readSubmission,
@@ -85,12 +86,12 @@ async function buildSpec(
   const dev = isDev(c.env);
   const store = clientStore(c.env, client);
   const names = sub.steps.map((s) => s.name);
-  const configs = await store.getDocuments("configurations", names);
+  const configs = await configurationDocs(c.env, client).getMany(names);
   const missing = names.find((n) => !configs[n]);
   if (missing) throw new ApiError(404, "configuration_not_found", `Configuration '${missing}' does not exist.`);
   const steps: StepSpec[] = [];
   for (const [i, s] of sub.steps.entries()) {
-    const { chain, overrides } = applyExtras(names, i, chainOf(configs[s.name] as ConfigurationInput), s.extras);
+    const { chain, overrides } = applyExtras(names, i, chainOf(configs[s.name]!), s.extras);
     validateChain(chain, `${s.name}_extras`);
     for (const link of chain) {
       for (const { param, name } of assetRefs(link.adapter, link.params)) {
