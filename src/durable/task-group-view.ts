@@ -1,10 +1,11 @@
+import { segmentsOf } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
 import { outputUrl, type GroupSnapshot } from "./callback-formats";
 import type { DeliveryLog } from "./delivery-log";
 import { vccPayload } from "./results";
 import { parse } from "./sql";
 import { isTerminal, type MachineStep } from "./group-machine";
-import type { GroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
+import type { ClaimedStep, GroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
 
 /** The TaskGroup object's rows, as its SQLite tables hold them. */
 export interface InfoRow extends Record<string, SqlStorageValue> {
@@ -124,5 +125,36 @@ export function viewOf(info: InfoRow, steps: StepRow[], deliveries: ReturnType<D
     })),
     results: isTerminal(snap.status) ? vccPayload(snap.status, snap.id, snap.steps).results : null,
     deliveries,
+  };
+}
+
+/** What the invocation that claimed step `idx` (run `run`) needs: its links, input and override files, links. */
+export function claimedOf(info: InfoRow, steps: StepRow[], idx: number, run: number): ClaimedStep {
+  const group = parse<TaskgroupSpec>(info.spec);
+  const row = steps[idx]!;
+  const spec = group.steps[idx]!;
+  const seg = segmentsOf(spec.chain)[row.seg]!;
+  const outputOf = (name: string): StepFile =>
+    parse<StepFile>(steps.find((s) => s.name === name && s.state === "succeeded")?.output ?? null);
+  const overrideFiles = Object.fromEntries(
+    Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]),
+  );
+  const inputFile =
+    row.seg > 0
+      ? parse<StepFile>(row.seg_input)
+      : spec.input.kind === "data"
+        ? spec.input.file
+        : spec.input.kind === "input"
+          ? outputOf(spec.input.from)
+          : undefined;
+  return {
+    spec,
+    origin: group.origin,
+    outputLinks: group.links,
+    run,
+    links: spec.chain.slice(seg.from, seg.to),
+    inputFile,
+    overrideFiles,
+    startedMs: row.first_started_ms ?? Date.now(),
   };
 }

@@ -5,7 +5,7 @@ import type { StepFile } from "../adapters/types";
 import { fault, takeFault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
-import { notifyDelivery, planDeliveries, uploadTargets } from "./callback-plan";
+import { notifyDelivery, uploadTargets } from "./callback-plan";
 import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
 import { TASK_GROUP_MIGRATIONS } from "./task-group-schema";
 import {
@@ -15,12 +15,13 @@ import {
   type FailureReason,
   type Reply,
   type StepOutcome,
-  type Transition,
 } from "./group-machine";
-import { Outbox, type OutboxItem, type QueueName } from "./outbox";
+import { Outbox, type OutboxItem } from "./outbox";
 import { json, parse, Sql } from "./sql";
+import { sendOutboxItem } from "./outbox-send";
+import { writeTransition } from "./transition-writer";
 import { systemViewOf, type GroupSystemView } from "./system-view";
-import { machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
+import { claimedOf, machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
 import { r2Keys } from "./taskgroup-model";
 import { deleteGroupFiles } from "./retention";
 import type {
@@ -31,31 +32,6 @@ import type {
   StepMessage,
   TaskgroupSpec,
 } from "./taskgroup-model";
-
-/** Columns the machine's step patches may set; JSON ones are serialised. */
-const STEP_COLUMNS = new Set([
-  "state",
-  "attempts",
-  "seg_attempts",
-  "seg",
-  "token",
-  "run",
-  "holder",
-  "holder_try",
-  "deadline",
-  "progress",
-  "results",
-  "started_at",
-  "ended_at",
-  "error",
-  "failure",
-  "output",
-  "seg_input",
-  "first_started_ms",
-]);
-const JSON_COLUMNS = new Set(["results", "output", "seg_input"]);
-
-const QUEUE_OF = { api: "steps", image: "image", media: "media" } as const;
 
 export type CommandResult = { ok: true; status: GroupStatus } | { ok: false; status: GroupStatus | null; why: string };
 
@@ -110,7 +86,10 @@ export class TaskGroup extends DurableObject<Env> {
       timeoutMs: Number(this.env.STEP_TIMEOUT_S) * 1000,
       retentionMs: Number(this.env.RETENTION_DAYS) * 86_400_000,
     });
-    this.write(info, t, now);
+    writeTransition(this.sql, this.outbox, info, t, now, () => ({
+      log: this.deliveries(info),
+      snapshot: this.snapshot(),
+    }));
     if (command.type === "claim" && t.reply.type === "claimed") {
       this.sql.run(
         "INSERT INTO step_runs (idx, run, seg, message_id, claimed_at) VALUES (?, ?, ?, ?, ?)",
@@ -131,51 +110,6 @@ export class TaskGroup extends DurableObject<Env> {
       );
     }
     return t.reply;
-  }
-
-  private write(info: InfoRow, t: Transition, now: number): void {
-    const set = Object.entries(t.info);
-    if (set.length)
-      this.sql.run(
-        `UPDATE info SET ${set.map(([k]) => `${k} = ?`).join(", ")}`,
-        ...set.map(([, v]) => v as SqlStorageValue),
-      );
-    for (const [idx, patch] of t.steps) {
-      const cols = Object.entries(patch).filter(([k]) => STEP_COLUMNS.has(k));
-      if (!cols.length) continue;
-      this.sql.run(
-        `UPDATE steps SET ${cols.map(([k]) => `${k} = ?`).join(", ")} WHERE idx = ?`,
-        ...cols.map(([k, v]) => (JSON_COLUMNS.has(k) ? (v === null ? null : json(v)) : (v as SqlStorageValue))),
-        idx,
-      );
-    }
-    for (const e of t.effects) {
-      switch (e.type) {
-        case "enqueue": {
-          const token = crypto.randomUUID();
-          this.sql.run("UPDATE steps SET token = ? WHERE idx = ?", token, e.idx);
-          const row = this.stepRow(e.idx);
-          const spec = parse<TaskgroupSpec>(info.spec);
-          const runtime = segmentsOf(spec.steps[e.idx]!.chain)[row.seg]!.runtime;
-          const body: StepMessage = { client: info.client, taskgroupId: info.id, step: e.idx, token };
-          this.outbox.add({ kind: "send", queue: QUEUE_OF[runtime], body, delaySeconds: e.delaySeconds }, now);
-          break;
-        }
-        case "emit": {
-          const log = this.deliveries(info);
-          for (const d of planDeliveries(e.event, this.snapshot())) log.add(d, now);
-          break;
-        }
-        case "index":
-        case "notify_targets":
-          this.outbox.add({ kind: e.type }, now);
-          break;
-        default: {
-          const unreachable: never = e;
-          throw new Error(`unknown effect ${JSON.stringify(unreachable)}`);
-        }
-      }
-    }
   }
 
   private stepRow(idx: number): StepRow {
@@ -223,29 +157,9 @@ export class TaskGroup extends DurableObject<Env> {
   private async perform(id: number, item: OutboxItem): Promise<void> {
     const info = this.info()!;
     switch (item.kind) {
-      case "send": {
-        fault(`send:${item.queue}`, info.client);
-        const queue: Record<QueueName, Queue> = {
-          steps: this.env.STEPS,
-          image: this.env.IMAGE,
-          media: this.env.MEDIA,
-          deliveries: this.env.DELIVERIES,
-        };
-        await queue[item.queue].send(
-          item.body,
-          item.delaySeconds > 0 ? { delaySeconds: item.delaySeconds } : undefined,
-        );
-        return;
-      }
+      case "send":
       case "index":
-        fault("rpc:index", info.client);
-        await clientStore(this.env, info.client).indexTaskgroup({
-          id: info.id,
-          kind: info.kind,
-          status: info.status,
-          created_at: info.created_at,
-          updated_at: new Date().toISOString(),
-        });
+        await sendOutboxItem(this.env, info, item);
         return;
       case "index_delivery": {
         fault("rpc:index_delivery", info.client);
@@ -371,45 +285,15 @@ export class TaskGroup extends DurableObject<Env> {
     const out = this.apply(
       { type: "claim", idx: msg.step, token: msg.token, messageId: q.messageId, delivery: q.delivery },
       (reply) =>
-        reply.type === "claimed" ? this.claimed(msg.step, reply.run) : reply.type === "busy" ? ("busy" as const) : null,
+        reply.type === "claimed"
+          ? claimedOf(this.info()!, this.steps(), msg.step, reply.run)
+          : reply.type === "busy"
+            ? ("busy" as const)
+            : null,
     ) as ClaimedStep | "busy" | null;
     await this.resetPoint("claim");
     await this.drain();
     return out;
-  }
-
-  private claimed(idx: number, run: number): ClaimedStep {
-    const info = this.info()!;
-    const group = parse<TaskgroupSpec>(info.spec);
-    const row = this.stepRow(idx);
-    const spec = group.steps[idx]!;
-    const seg = segmentsOf(spec.chain)[row.seg]!;
-    const outputOf = (name: string): StepFile =>
-      parse<StepFile>(
-        this.sql.one<{ output: string }>("SELECT output FROM steps WHERE name = ? AND state = 'succeeded'", name)
-          ?.output,
-      );
-    const overrideFiles = Object.fromEntries(
-      Object.entries(spec.overrides).map(([param, from]) => [param, outputOf(from)]),
-    );
-    const inputFile =
-      row.seg > 0
-        ? parse<StepFile>(row.seg_input)
-        : spec.input.kind === "data"
-          ? spec.input.file
-          : spec.input.kind === "input"
-            ? outputOf(spec.input.from)
-            : undefined;
-    return {
-      spec,
-      origin: group.origin,
-      outputLinks: group.links,
-      run,
-      links: spec.chain.slice(seg.from, seg.to),
-      inputFile,
-      overrideFiles,
-      startedMs: row.first_started_ms ?? Date.now(),
-    };
   }
 
   /** Progress of a running step in percent; callbacks hear of it in 10 % steps. */
