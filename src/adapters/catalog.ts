@@ -14,19 +14,58 @@ import { videoTranscodeParams } from "./video-transcode.params";
  */
 export type Runtime = "api" | "image" | "media";
 
+/**
+ * What the engine reads of an adapter, declared here so it never guesses from names or shapes:
+ * the param naming the storage target it uploads to (whose `notify` hears of it), the result field
+ * holding the URL of what it delivered, the result field holding the media duration it measured.
+ */
+export interface Declares {
+  uploadsTo?: string;
+  deliveredUrl?: string;
+  mediaDuration?: string;
+}
+
+interface CatalogEntry {
+  params: z.ZodType;
+  runtime: Runtime;
+  declares?: Declares;
+}
+
+const MEASURES_DURATION: Declares = { mediaDuration: "duration" };
+
 export const catalog = {
-  "s3-upload": { params: s3UploadParams, runtime: "api" },
+  "s3-upload": { params: s3UploadParams, runtime: "api", declares: { uploadsTo: "storage", deliveredUrl: "url" } },
   "image-compositor": { params: imageCompositorParams, runtime: "image" },
-  "video-overlay": { params: videoOverlayParams, runtime: "media" },
-  "video-join": { params: videoJoinParams, runtime: "media" },
-  "video-transcode": { params: videoTranscodeParams, runtime: "media" },
-  "video-thumbnail": { params: videoThumbnailParams, runtime: "media" },
-} as const satisfies Record<string, { params: z.ZodType; runtime: Runtime }>;
+  "video-overlay": { params: videoOverlayParams, runtime: "media", declares: MEASURES_DURATION },
+  "video-join": { params: videoJoinParams, runtime: "media", declares: MEASURES_DURATION },
+  "video-transcode": { params: videoTranscodeParams, runtime: "media", declares: MEASURES_DURATION },
+  "video-thumbnail": { params: videoThumbnailParams, runtime: "media", declares: MEASURES_DURATION },
+} as const satisfies Record<string, CatalogEntry>;
 
 export type AdapterName = keyof typeof catalog;
 
-export function adapterSpec(name: string): { params: z.ZodType; runtime: Runtime } | undefined {
+export function adapterSpec(name: string): CatalogEntry | undefined {
   return Object.hasOwn(catalog, name) ? catalog[name as AdapterName] : undefined;
+}
+
+/**
+ * A declared result field of a step: the last (or, with `first`, the first) adapter of its chain
+ * that declares `what` and whose result holds a value there. `results` has one entry per link.
+ */
+export function declaredResult(
+  chain: { adapter: string }[],
+  results: unknown,
+  what: "deliveredUrl" | "mediaDuration",
+  order: "last" | "first" = "last",
+): unknown {
+  const list = Array.isArray(results) ? (results as Record<string, unknown>[]) : [];
+  const idx = chain.map((_, k) => k);
+  for (const k of order === "last" ? idx.reverse() : idx) {
+    const field = adapterSpec(chain[k]!.adapter)?.declares?.[what];
+    const value = field ? list[k]?.[field] : undefined;
+    if (value !== undefined && value !== null) return value;
+  }
+  return undefined;
 }
 
 /** Assets a configuration's params name, found without running it, so a missing one is a 422 at trigger time. */

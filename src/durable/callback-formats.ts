@@ -1,3 +1,4 @@
+import { declaredResult } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
 import type { CallbackFormat } from "../schemas/callbacks";
 import { inputLink, outputLink } from "../lib/signed-links";
@@ -69,11 +70,12 @@ function describeInput(input: StepInput): string {
   return `output of ${input.from}`;
 }
 
-/** Where a step's result ended up: an uploaded object's URL when it uploaded, else its download URL. */
+const stepChain = (snap: GroupSnapshot, s: StepSnapshot) => snap.spec.steps.find((x) => x.name === s.name)?.chain ?? [];
+
+/** Where a step's result ended up: the URL its last delivering adapter declares (an upload), else its download URL. */
 function deliveredUrl(snap: GroupSnapshot, s: StepSnapshot): string | null {
-  const results = Array.isArray(s.results) ? (s.results as Record<string, unknown>[]) : [];
-  const uploaded = [...results].reverse().find((r) => typeof r?.url === "string" && "bucket_name" in r);
-  return (uploaded?.url as string | undefined) ?? outputUrl(snap, s);
+  const url = declaredResult(stepChain(snap, s), s.results, "deliveredUrl");
+  return typeof url === "string" ? url : outputUrl(snap, s);
 }
 
 const ran = (snap: GroupSnapshot) => snap.steps.filter((s) => s.state === "succeeded" || s.state === "failed");
@@ -82,13 +84,10 @@ const ran = (snap: GroupSnapshot) => snap.steps.filter((s) => s.state === "succe
 const taskMessage = (event: GroupEvent, s: StepSnapshot): string =>
   event.type === "task.failed" ? (s.error ?? `${s.name} failed`) : "";
 
-/** The media duration a step reported (video adapters do), in seconds. */
-function mediaDuration(s: StepSnapshot): number | null {
-  const results: unknown[] = Array.isArray(s.results) ? s.results : [];
-  const media = results.find(
-    (r): r is { duration: number } => typeof (r as { duration?: unknown } | null)?.duration === "number",
-  );
-  return media?.duration ?? null;
+/** The media duration (s) the step's first measuring adapter declares: the input's, as the seeds mean it. */
+function mediaDuration(snap: GroupSnapshot, s: StepSnapshot): number | null {
+  const d = declaredResult(stepChain(snap, s), s.results, "mediaDuration", "first");
+  return typeof d === "number" ? d : null;
 }
 
 /** Vualto's task engine: task events while it runs, the job body at the end. */
@@ -185,7 +184,7 @@ function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
     status,
     metadata: lightflowMetadata(snap.spec.customData),
     // The asset's media duration, as the seed means it (null when no step measured one).
-    duration: snap.steps.map(mediaDuration).find((d) => d !== null) ?? null,
+    duration: snap.steps.map((s) => mediaDuration(snap, s)).find((d) => d !== null) ?? null,
     assetUrl: last ? deliveredUrl(snap, last) : null,
     thumbnail: thumbnail ? outputUrl(snap, thumbnail) : null,
   };
@@ -218,7 +217,7 @@ export function auroraBody(
         format: s.output ? auroraFormat(s.output.file_name) : null,
         // A step that never ran is a failure to AuroraCloud's receivers, which know no other word.
         status: s.state === "skipped" ? "failed" : s.state,
-        duration: mediaDuration(s),
+        duration: mediaDuration(snap, s),
         spend_time: seconds(s.started_at, s.ended_at),
         error_code: s.state === "succeeded" ? 0 : 1,
         error_msg: s.state === "failed" ? (s.error ?? "failed") : s.state === "skipped" ? notRun(snap, stoppedBy) : "",

@@ -1,3 +1,4 @@
+import { adapterSpec } from "../adapters/catalog";
 import { applyTemplate } from "../lib/body-template";
 import { isMailto, type CallbackSpec } from "../schemas/callbacks";
 import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./callback-formats";
@@ -77,7 +78,8 @@ export function uploadTargets(snap: GroupSnapshot): Map<string, number[]> {
     const state = snap.steps[i]!.state;
     if (state !== "succeeded" && state !== "failed" && state !== "skipped") return;
     for (const link of step.chain) {
-      const name = link.adapter === "s3-upload" ? link.params.storage : undefined;
+      const param = adapterSpec(link.adapter)?.declares?.uploadsTo;
+      const name = param ? link.params[param] : undefined;
       if (typeof name === "string") targets.set(name, [...(targets.get(name) ?? []), i]);
     }
   });
