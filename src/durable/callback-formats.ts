@@ -1,3 +1,4 @@
+import { escapeHtml } from "../lib/html";
 import { declaredResult } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
 import type { CallbackFormat } from "../schemas/callbacks";
@@ -258,8 +259,7 @@ export function render(format: CallbackFormat, event: GroupEvent, snap: GroupSna
 
 /** The plain-text and HTML summary a `mailto:` callback sends. */
 export function emailSummary(event: GroupEvent, snap: GroupSnapshot): { subject: string; text: string; html: string } {
-  const esc = (s: string) =>
-    s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  const esc = escapeHtml;
   const headline = event.type === "job.ended" ? snap.status : `${snap.steps[event.step]!.name}: ${event.type}`;
   const lines = snap.steps.map((s) => `${s.name}: ${s.state}${s.error ? ` (${s.error})` : ""}`);
   const url = `${snap.spec.origin}/api/taskgroup/${snap.id}`;

@@ -1,13 +1,12 @@
 import { configurationDocs } from "../lib/client-documents";
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "../lib/errors";
-import { errorResponses, resourceName } from "../schemas/common";
+import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
 import { chainOf, configurationInput, configurationView, validateChain } from "../schemas/configuration";
 import { router } from "./app-env";
 
 export const configurations = router();
 const params = z.object({ name: resourceName });
-const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
 configurations.openapi(
   createRoute({
@@ -15,7 +14,11 @@ configurations.openapi(
     path: "/api/configurations/{name}",
     tags: ["configurations"],
     request: { params, body: { required: true, content: { "application/json": { schema: configurationInput } } } },
-    responses: { 200: ok("Replaced", configurationView), 201: ok("Created", configurationView), ...errorResponses },
+    responses: {
+      200: jsonResponse("Replaced", configurationView),
+      201: jsonResponse("Created", configurationView),
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -32,7 +35,7 @@ configurations.openapi(
     path: "/api/configurations",
     tags: ["configurations"],
     responses: {
-      200: ok("All configurations", z.object({ configurations: z.array(configurationView) })),
+      200: jsonResponse("All configurations", z.object({ configurations: z.array(configurationView) })),
       ...errorResponses,
     },
   }),
@@ -48,7 +51,7 @@ configurations.openapi(
     path: "/api/configurations/{name}",
     tags: ["configurations"],
     request: { params },
-    responses: { 200: ok("The configuration", configurationView), ...errorResponses },
+    responses: { 200: jsonResponse("The configuration", configurationView), ...errorResponses },
   }),
   async (c) => {
     const { name } = c.req.valid("param");

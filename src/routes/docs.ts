@@ -1,3 +1,4 @@
+import { escapeHtml } from "../lib/html";
 /** The parts of an OpenAPI operation the reader shows. */
 interface Operation {
   description?: string;
@@ -11,8 +12,7 @@ type Doc = {
   info: { title: string; version: string; description?: string };
 };
 
-const esc = (s: unknown) =>
-  String(s ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+const esc = escapeHtml;
 const schemaOf = (op: Operation) =>
   op?.requestBody?.content?.["application/json"]?.schema ?? op?.requestBody?.content?.["multipart/form-data"]?.schema;
 

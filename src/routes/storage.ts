@@ -2,7 +2,7 @@ import { storageTargetDocs } from "../lib/client-documents";
 import { createRoute, z } from "@hono/zod-openapi";
 import { badRequest, notFound } from "../lib/errors";
 import { sealTarget, viewTarget } from "../lib/storage-targets";
-import { errorResponses, resourceName } from "../schemas/common";
+import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
 import { storageInput, storageName, storageView, type StorageTarget } from "../schemas/storage";
 import { isDev, router } from "./app-env";
 import { checkOutboundUrl } from "../lib/outbound-url";
@@ -12,7 +12,6 @@ import type { AppEnv } from "./app-env";
 
 export const storage = router();
 const params = z.object({ name: resourceName });
-const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
 async function save(c: Context<AppEnv>, target: StorageTarget) {
   // Both are URLs the Worker will call: the same rules as callbacks (no private hosts once deployed).
@@ -31,7 +30,11 @@ storage.openapi(
     path: "/api/storage",
     tags: ["storage"],
     request: { body: { required: true, content: { "application/json": { schema: storageInput } } } },
-    responses: { 200: ok("Replaced", storageView), 201: ok("Created", storageView), ...errorResponses },
+    responses: {
+      200: jsonResponse("Replaced", storageView),
+      201: jsonResponse("Created", storageView),
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const body = c.req.valid("json");
@@ -45,7 +48,11 @@ storage.openapi(
     path: "/api/storage/{name}",
     tags: ["storage"],
     request: { params, body: { required: true, content: { "application/json": { schema: storageInput } } } },
-    responses: { 200: ok("Replaced", storageView), 201: ok("Created", storageView), ...errorResponses },
+    responses: {
+      200: jsonResponse("Replaced", storageView),
+      201: jsonResponse("Created", storageView),
+      ...errorResponses,
+    },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -62,7 +69,7 @@ storage.openapi(
     path: "/api/storage",
     tags: ["storage"],
     responses: {
-      200: ok("All storage targets, secrets masked", z.object({ storage: z.array(storageView) })),
+      200: jsonResponse("All storage targets, secrets masked", z.object({ storage: z.array(storageView) })),
       ...errorResponses,
     },
   }),
@@ -78,7 +85,7 @@ storage.openapi(
     path: "/api/storage/{name}",
     tags: ["storage"],
     request: { params },
-    responses: { 200: ok("The storage target, secrets masked", storageView), ...errorResponses },
+    responses: { 200: jsonResponse("The storage target, secrets masked", storageView), ...errorResponses },
   }),
   async (c) => {
     const { name } = c.req.valid("param");

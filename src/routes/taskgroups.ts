@@ -4,14 +4,13 @@ import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
 import { withRetries } from "../lib/retry";
 import type { CommandResult } from "../durable/task-group";
-import { errorResponses, resourceName } from "../schemas/common";
+import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
 import { router } from "./app-env";
 import { STATUSES, taskgroupView } from "../schemas/taskgroup";
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
 const idParam = z.object({ id: z.uuid({ message: "a task id is a UUID" }) });
-const ok = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
 /**
  * The taskgroup's object. It is named by client and id, so another client's id reaches an empty
@@ -38,7 +37,7 @@ for (const kind of ["taskgroup", "task"] as const) {
       path: `/api/${kind}/{id}`,
       tags: [kind],
       request: { params: idParam },
-      responses: { 200: ok("Status, steps and deliveries", taskgroupView), ...errorResponses },
+      responses: { 200: jsonResponse("Status, steps and deliveries", taskgroupView), ...errorResponses },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -76,7 +75,7 @@ taskgroups.openapi(
       }),
     },
     responses: {
-      200: ok(
+      200: jsonResponse(
         "The client's taskgroups, newest first",
         z.object({
           taskgroups: z.array(
@@ -168,7 +167,7 @@ for (const action of ["cancel", "retry"] as const) {
           : "Resume a Failed taskgroup from its failed step.",
       request: { params: idParam },
       responses: {
-        202: ok("Accepted", z.object({ task_id: z.string(), status: z.enum(STATUSES) })),
+        202: jsonResponse("Accepted", z.object({ task_id: z.string(), status: z.enum(STATUSES) })),
         ...errorResponses,
         409: errorResponses[400],
       },
@@ -200,7 +199,7 @@ taskgroups.openapi(
     tags: ["taskgroup"],
     request: { params: idParam.extend({ delivery_id: z.string().regex(/^msg_[0-9a-f]{32}$/) }) },
     responses: {
-      202: ok(
+      202: jsonResponse(
         "Queued again, with the same webhook-id",
         z.object({ delivery_id: z.string(), state: z.literal("pending") }),
       ),
@@ -234,7 +233,7 @@ taskgroups.openapi(
       }),
     },
     responses: {
-      200: ok(
+      200: jsonResponse(
         "Finished deliveries across the client's taskgroups, newest first",
         z.object({
           deliveries: z.array(

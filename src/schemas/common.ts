@@ -20,3 +20,9 @@ export const errorResponses = {
   401: { description: "Missing or wrong credentials", content: { "application/json": { schema: errorSchema } } },
   404: { description: "Not found", content: { "application/json": { schema: errorSchema } } },
 } as const;
+
+/** An OpenAPI response with a JSON body of `schema`. */
+export const jsonResponse = (description: string, schema: z.ZodType) => ({
+  description,
+  content: { "application/json": { schema } },
+});
