@@ -45,6 +45,14 @@ export async function linkIsGenuine(
   return false;
 }
 
+type Which = "outputs" | "inputs";
+
+const filePath = (which: Which, step: string, fileName: string) =>
+  `${which}/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
+
+const signedUrl = (origin: string, client: string, id: string, links: GroupLinks, path: string) =>
+  `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/${path}`;
+
 /** Where a step's output is downloaded: the signed link when the group has one, else the authenticated route. */
 export function outputLink(
   origin: string,
@@ -54,13 +62,12 @@ export function outputLink(
   step: string,
   fileName: string,
 ): string {
-  const path = `outputs/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
-  if (!links) return `${origin}/api/taskgroup/${id}/${path}`;
-  return `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/${path}`;
+  const path = filePath("outputs", step, fileName);
+  return links ? signedUrl(origin, client, id, links, path) : `${origin}/api/taskgroup/${id}/${path}`;
 }
 
 /**
- * The signed link to a step's input file (a submitted file, an upload or an asset), under the same
+ * The signed link to a step's input file (sent with the submission, or a tus upload), under the same
  * signature as the outputs; null for groups stored before links were signed (no keyless route).
  */
 export function inputLink(
@@ -71,6 +78,5 @@ export function inputLink(
   step: string,
   fileName: string,
 ): string | null {
-  if (!links) return null;
-  return `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/inputs/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
+  return links ? signedUrl(origin, client, id, links, filePath("inputs", step, fileName)) : null;
 }
