@@ -2,8 +2,7 @@
  * Bench harness: runs the real video-overlay adapter inside workerd on files posted to it;
  * GET /args tells the native side the exact ffmpeg arguments the adapter uses.
  */
-import { overlayFilter, videoOverlay } from "../src/adapters/video-overlay";
-import { H264, MP4 } from "../src/adapters/video/common";
+import { overlayArgs, videoOverlay } from "../src/adapters/video-overlay";
 import { memoryContext } from "./memory-context";
 
 export default {
@@ -11,22 +10,7 @@ export default {
     try {
       if (req.method === "GET") {
         const params = videoOverlay.params.parse(JSON.parse(new URL(req.url).searchParams.get("params")!));
-        return Response.json([
-          "-i",
-          "in.mp4",
-          "-i",
-          "overlay.img",
-          "-filter_complex",
-          overlayFilter(params),
-          "-map",
-          "[v]",
-          "-map",
-          "0:a?",
-          ...H264,
-          "-c:a",
-          "copy",
-          ...MP4,
-        ]);
+        return Response.json(overlayArgs(params));
       }
       const form = await req.formData();
       const { ctx, file, files } = await memoryContext(form);

@@ -16,7 +16,27 @@ export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "
   return { x, y };
 }
 
-export function overlayFilter(p: VideoOverlayParams): string {
+/** ffmpeg's arguments for the overlay, but the output file: the adapter's, and the bench's native run. */
+export function overlayArgs(p: VideoOverlayParams): string[] {
+  return [
+    "-i",
+    "in.mp4",
+    "-i",
+    "overlay.img",
+    "-filter_complex",
+    overlayFilter(p),
+    "-map",
+    "[v]",
+    "-map",
+    "0:a?",
+    ...H264,
+    "-c:a",
+    "copy",
+    ...MP4,
+  ];
+}
+
+function overlayFilter(p: VideoOverlayParams): string {
   const { x, y } = overlayPosition(p);
   const scale = p.width ? `scale=${p.width}:-1,` : "";
   const alpha = p.opacity < 1 ? `,colorchannelmixer=aa=${p.opacity}` : "";
@@ -42,24 +62,7 @@ export const videoOverlay: Adapter<VideoOverlayParams> = {
       });
     checkFrame(`the overlay ${overlayFile.file_name}`, scaledSize(image, p.width));
     ctx.progress(0.05);
-    const args = [
-      "-i",
-      "in.mp4",
-      "-i",
-      "overlay.img",
-      "-filter_complex",
-      overlayFilter(p),
-      "-map",
-      "[v]",
-      "-map",
-      "0:a?",
-      ...H264,
-      "-c:a",
-      "copy",
-      ...MP4,
-      "out.mp4",
-    ];
-    const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, args, ctx);
+    const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, [...overlayArgs(p), "out.mp4"], ctx);
     return finish(ctx, out, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
   },
 };
