@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { newWebhookSecret, sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { json, parse, Sql } from "./sql";
-import { r2Keys } from "./taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import { UPLOADS_SCHEMA, UploadStore, type LockResult, type Upload, type UploadPart } from "./upload-store";
 
 /** How long a rotated-out webhook secret keeps signing (24 h, as documented). */
@@ -371,12 +371,14 @@ export class ClientStore extends DurableObject<Env> {
 
   private async discard(u: Upload): Promise<void> {
     const client = this.meta("name")!;
+    const files = filesOf(this.env, client);
     if (u.state === "open")
-      await this.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id)
+      await files
+        .resumeMultipart(u.key, u.r2_upload_id)
         .abort()
         .catch(() => undefined);
     // An upload that became an asset leaves the asset in place.
-    await this.env.FILES.delete(
+    await files.delete(
       u.state === "done" && !u.asset ? [u.key, r2Keys.uploadTail(client, u.id)] : [r2Keys.uploadTail(client, u.id)],
     );
   }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { transition, type Command, type MachineGroup, type MachineStep } from "./group-machine";
-import { afterAttempt, MAX_QUEUE_DELAY_S } from "./delivery-log";
-import { DEFAULT_RETRY_SCHEDULE } from "./taskgroup-model";
 import { segmentsOf } from "../adapters/catalog";
 
 const NOW = 1_700_000_000_000;
@@ -289,26 +287,6 @@ describe("tick: the watchdog", () => {
     expect(
       transition(group("Cancelled", step(0, { state: "skipped", deadline: NOW - 1 })), { type: "tick" }, L).effects,
     ).toEqual([]);
-  });
-});
-
-describe("afterAttempt: the delivery schedule", () => {
-  const ok = { ok: true, status: 200, retry_after_s: null };
-  const fail = (status: number | null, retry_after_s: number | null = null) => ({ ok: false, status, retry_after_s });
-  it("ends on success, retries on the schedule, dies after it or on 410", () => {
-    expect(afterAttempt([5, 30], 1, ok)).toEqual({ action: "done" });
-    expect(afterAttempt([5, 30], 1, fail(500))).toEqual({ action: "retry", delaySeconds: 5 });
-    expect(afterAttempt([5, 30], 2, fail(null))).toEqual({ action: "retry", delaySeconds: 30 });
-    expect(afterAttempt([5, 30], 3, fail(500))).toEqual({ action: "dead" });
-    expect(afterAttempt([5, 30], 1, fail(410))).toEqual({ action: "dead" });
-  });
-  it("waits at least Retry-After, and never longer than a queue message may be delayed", () => {
-    expect(afterAttempt([5], 1, fail(503, 20))).toEqual({ action: "retry", delaySeconds: 20 });
-    expect(afterAttempt([86_400], 1, fail(503))).toEqual({ action: "retry", delaySeconds: MAX_QUEUE_DELAY_S });
-    for (const [i] of DEFAULT_RETRY_SCHEDULE.entries()) {
-      const next = afterAttempt(DEFAULT_RETRY_SCHEDULE, i + 1, fail(500, 99_999));
-      expect(next.action === "retry" && next.delaySeconds).toBeLessThanOrEqual(MAX_QUEUE_DELAY_S);
-    }
   });
 });
 

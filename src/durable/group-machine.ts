@@ -1,6 +1,6 @@
 import type { StepFile } from "../adapters/types";
 import type { Failure } from "../lib/failures";
-import type { GroupEvent } from "./callback-formats";
+import type { GroupEvent } from "../delivery/render";
 import { TERMINAL } from "../schemas/status";
 import type { GroupStatus, StepState } from "./taskgroup-model";
 

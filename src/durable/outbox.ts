@@ -1,4 +1,5 @@
-import type { DeliveryMessage, StepMessage } from "./taskgroup-model";
+import type { DeliveryMessage } from "../delivery/types";
+import type { StepMessage } from "./taskgroup-model";
 import { json, parse, type Sql } from "./sql";
 
 export const OUTBOX_SCHEMA = `

@@ -1,7 +1,7 @@
 import { segmentsOf } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
-import { outputUrl, type GroupSnapshot } from "./callback-formats";
-import type { DeliveryLog } from "./delivery-log";
+import { outputUrl, type GroupSnapshot } from "../delivery/render";
+import type { DeliveryLog } from "../delivery/log";
 import { vccPayload } from "./results";
 import { parse } from "./sql";
 import { isTerminal, type MachineStep } from "./group-machine";

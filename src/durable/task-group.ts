@@ -5,8 +5,8 @@ import type { StepFile } from "../adapters/types";
 import { fault, takeFault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
-import { notifyDelivery, uploadTargets } from "./callback-plan";
-import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
+import { notifyDelivery, uploadTargets } from "../delivery/plan";
+import { DeliveryLog, type DeliveryClaim } from "../delivery/log";
 import { TASK_GROUP_MIGRATIONS } from "./task-group-schema";
 import {
   isTerminal,
@@ -22,16 +22,10 @@ import { sendOutboxItem } from "./outbox-send";
 import { writeTransition } from "./transition-writer";
 import { systemViewOf, type GroupSystemView } from "./system-view";
 import { claimedOf, machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
-import { r2Keys } from "./taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import { deleteGroupFiles } from "./retention";
-import type {
-  AttemptRecord,
-  ClaimedStep,
-  GroupStatus,
-  QueueDelivery,
-  StepMessage,
-  TaskgroupSpec,
-} from "./taskgroup-model";
+import type { AttemptRecord } from "../delivery/types";
+import type { ClaimedStep, GroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
 
 export type CommandResult = { ok: true; status: GroupStatus } | { ok: false; status: GroupStatus | null; why: string };
 
@@ -223,7 +217,7 @@ export class TaskGroup extends DurableObject<Env> {
 
   /** Retention: every R2 object of this taskgroup goes; the record stays. */
   private async deleteFiles(info: InfoRow): Promise<void> {
-    await deleteGroupFiles(this.env.FILES, info.client, info.id, parse<TaskgroupSpec>(info.spec));
+    await deleteGroupFiles(filesOf(this.env, info.client), info.id, parse<TaskgroupSpec>(info.spec));
     this.sql.run("UPDATE info SET files_deleted_at = ?", new Date().toISOString());
     this.armAlarm();
   }

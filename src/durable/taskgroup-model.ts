@@ -40,7 +40,6 @@ export interface StepSpec {
 
 export type { GroupStatus } from "../schemas/status";
 export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped";
-export type DeliveryState = "pending" | "succeeded" | "dead";
 
 /** A claimed run of one segment of a step, as the queue consumer needs it. */
 export interface ClaimedStep {
@@ -70,59 +69,8 @@ export interface StepMessage {
   token: string;
 }
 
-export interface DeliveryMessage {
-  client: string;
-  taskgroupId: string;
-  deliveryId: string;
-  /** Fences sends: absent only on messages queued before tokens existed. */
-  token?: string;
-}
-
 /** The queue message a consumer is handling: its id and how many times it has been delivered. */
 export interface QueueDelivery {
   messageId: string;
   delivery: number;
 }
-
-/** One HTTP request to make, as the delivery consumer needs it. */
-export interface PendingDelivery {
-  id: string;
-  /** Order of this message among the taskgroup's deliveries; sent as the `cascade-sequence` header. */
-  seq: number;
-  url: string;
-  method: "POST" | "PUT" | "GET";
-  /** Name/value pairs (arrays, as RPC carries them). */
-  headers: string[][];
-  body: string;
-  attempt: number;
-}
-
-export interface AttemptRecord {
-  /** A 2xx answer, or an email handed to the send_email binding. */
-  ok: boolean;
-  at: string;
-  status: number | null;
-  latency_ms: number;
-  response: string;
-  error: string | null;
-  retry_after_s: number | null;
-}
-
-/** The documented default delivery schedule: the delay before each retry, in seconds. */
-export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200];
-
-/** R2 key layout: everything of a client lives under its own prefix. */
-export const r2Keys = {
-  /** Everything a client has in R2: assets, uploads, taskgroup files. */
-  client: (client: string) => `clients/${client}/`,
-  asset: (client: string, name: string) => `clients/${client}/assets/${name}`,
-  /** Everything of one taskgroup (inputs, outputs, segments): what retention deletes. */
-  taskgroup: (client: string, id: string) => `clients/${client}/taskgroups/${id}/`,
-  input: (client: string, id: string, step: string, fileName: string) =>
-    `clients/${client}/taskgroups/${id}/inputs/${step}/${fileName}`,
-  /** A finished resumable upload, and the bytes of one short of a whole part while it is open. */
-  upload: (client: string, id: string, fileName: string) => `clients/${client}/uploads/${id}/${fileName}`,
-  uploadTail: (client: string, id: string) => `clients/${client}/uploads/${id}/.tail`,
-  output: (client: string, id: string, step: string, fileName: string) =>
-    `clients/${client}/taskgroups/${id}/outputs/${step}/${fileName}`,
-};

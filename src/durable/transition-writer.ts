@@ -1,7 +1,7 @@
 import { segmentsOf } from "../adapters/catalog";
-import { planDeliveries } from "./callback-plan";
-import type { GroupSnapshot } from "./callback-formats";
-import type { DeliveryLog } from "./delivery-log";
+import { planDeliveries } from "../delivery/plan";
+import type { GroupSnapshot } from "../delivery/render";
+import type { DeliveryLog } from "../delivery/log";
 import type { Transition } from "./group-machine";
 import type { Outbox } from "./outbox";
 import { json, parse, type Sql } from "./sql";

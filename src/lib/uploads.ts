@@ -1,6 +1,7 @@
 import { ApiError } from "./errors";
 import { boundaryOf, formParts, MultipartError } from "./multipart-stream";
-import { limited, SizeLimitExceeded, streamToR2 } from "./r2-writer";
+import type { ClientFiles } from "./files";
+import { limited, SizeLimitExceeded } from "./r2-writer";
 
 export const maxUploadBytes = (env: Pick<Env, "MAX_UPLOAD_MB">) => Number(env.MAX_UPLOAD_MB) * 1024 * 1024;
 
@@ -67,7 +68,8 @@ export function uploadError(err: unknown, env: Pick<Env, "MAX_UPLOAD_MB">): ApiE
  */
 export async function readStreamedForm(
   req: Request,
-  env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">,
+  env: Pick<Env, "MAX_UPLOAD_MB">,
+  files: ClientFiles,
   keyFor: (field: string, fileName: string) => string,
 ): Promise<Map<string, string | StoredFile>> {
   checkDeclaredLength(req, env);
@@ -86,12 +88,12 @@ export async function readStreamedForm(
       }
       const key = keyFor(part.name, part.filename);
       written.push(key);
-      const stored = await streamToR2(env.FILES, key, part.body, part.contentType);
+      const stored = await files.putStream(key, part.body, part.contentType);
       fields.set(part.name, new StoredFile(key, part.filename, part.contentType, stored.size));
     }
     return fields;
   } catch (err) {
-    if (written.length) await env.FILES.delete(written).catch(() => undefined);
+    await files.delete(written).catch(() => undefined);
     if (err instanceof SizeLimitExceeded && err.limitBytes === MAX_TEXT_FIELD_BYTES) {
       throw new ApiError(
         413,
@@ -106,20 +108,21 @@ export async function readStreamedForm(
 /** Streams a raw body into R2 at `key`, counting it against the upload limit. */
 export async function storeRawBody(
   req: Request,
-  env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">,
+  env: Pick<Env, "MAX_UPLOAD_MB">,
+  files: ClientFiles,
   key: string,
   contentType: string,
 ) {
   checkDeclaredLength(req, env);
   try {
-    return await streamToR2(env.FILES, key, countedBody(req, env), contentType);
+    return await files.putStream(key, countedBody(req, env), contentType);
   } catch (err) {
     throw uploadError(err, env);
   }
 }
 
 /** The multipart field `file` streamed into R2 at `key` (other fields are skipped); null when there is none. */
-export async function storeFormFile(req: Request, env: Pick<Env, "FILES" | "MAX_UPLOAD_MB">, key: string) {
+export async function storeFormFile(req: Request, env: Pick<Env, "MAX_UPLOAD_MB">, files: ClientFiles, key: string) {
   checkDeclaredLength(req, env);
   const boundary = boundaryOf(req.headers.get("content-type") ?? "");
   if (!boundary)
@@ -127,7 +130,7 @@ export async function storeFormFile(req: Request, env: Pick<Env, "FILES" | "MAX_
   try {
     for await (const part of formParts(countedBody(req, env), boundary)) {
       if (part.name !== "file" || part.filename === undefined) continue;
-      return { ...(await streamToR2(env.FILES, key, part.body, part.contentType)), contentType: part.contentType };
+      return { ...(await files.putStream(key, part.body, part.contentType)), contentType: part.contentType };
     }
     return null;
   } catch (err) {

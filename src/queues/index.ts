@@ -1,13 +1,13 @@
 import { storageTargetDocs } from "../lib/client-documents";
-import type { DeliveryMessage, StepMessage } from "../durable/taskgroup-model";
+import type { StepMessage } from "../durable/taskgroup-model";
+import type { DeliveryMessage } from "../delivery/types";
 import { apiAdapters } from "../adapters";
 import { openTarget } from "../lib/storage-targets";
 import { StepError } from "../lib/failures";
 import { objectUrl } from "../adapters/s3-client";
 import { outboundProblem } from "../lib/outbound-url";
 import { isDev } from "../routes/app-env";
-import { taskGroup } from "../lib/stubs";
-import { consumeDeliveries } from "./deliveries";
+import { consumeDeadDeliveries, consumeDeliveries } from "./deliveries";
 import { directEngine } from "./engine";
 import { consumeDeadSteps, consumeSteps } from "./steps";
 
@@ -19,23 +19,7 @@ export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionConte
     return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, apiAdapters, targetOpener(env));
   if (name.endsWith("-steps-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, engine);
   if (name.endsWith("-deliveries")) return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
-  if (name.endsWith("-deliveries-dlq")) {
-    for (const msg of (batch as MessageBatch<DeliveryMessage>).messages) {
-      try {
-        await taskGroup(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(
-          msg.body.deliveryId,
-          msg.body.token,
-        );
-        msg.ack();
-      } catch (err) {
-        console.error(
-          JSON.stringify({ msg: "dead delivery not recorded", taskgroup: msg.body.taskgroupId, error: String(err) }),
-        );
-        msg.retry({ delaySeconds: 30 });
-      }
-    }
-    return;
-  }
+  if (name.endsWith("-deliveries-dlq")) return consumeDeadDeliveries(batch as MessageBatch<DeliveryMessage>, env);
   console.error(JSON.stringify({ msg: "message from an unknown queue", queue: name }));
   batch.retryAll({ delaySeconds: 60 });
 }

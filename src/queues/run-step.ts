@@ -1,10 +1,11 @@
 import type { AdapterTable } from "../adapters";
 import type { StepFile } from "../adapters/types";
-import { r2Keys, type ClaimedStep, type StepMessage } from "../durable/taskgroup-model";
+import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
 import { outboundProblem } from "../lib/outbound-url";
-import { limited, SizeLimitExceeded, streamToR2 } from "../lib/r2-writer";
+import { limited, SizeLimitExceeded } from "../lib/r2-writer";
 import type { StorageTarget } from "../schemas/storage";
 import type { Engine } from "./engine";
 import { stepContext } from "./step-context";
@@ -68,7 +69,11 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
   const contentType = res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
   const key = r2Keys.input(msg.client, msg.taskgroupId, claim.spec.name, fileName);
   try {
-    const written = await streamToR2(env.FILES, key, limited(res.body, limitMb * 1024 * 1024), contentType);
+    const written = await filesOf(env, msg.client).putStream(
+      key,
+      limited(res.body, limitMb * 1024 * 1024),
+      contentType,
+    );
     return { key, file_name: fileName, content_type: contentType, size: written.size };
   } catch (err) {
     if (err instanceof SizeLimitExceeded) throw new StepError({ kind: "input_too_large", limitMb });

@@ -1,7 +1,7 @@
 import { outputLink } from "../lib/signed-links";
 import type { AdapterContext, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
-import { r2Keys } from "../durable/taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { fault } from "../lib/faults";
 import type { Engine } from "./engine";
@@ -19,6 +19,7 @@ export function stepContext(
   targets?: TargetOpener,
 ): { ctx: AdapterContext; settle: () => Promise<void> } {
   const step = claim.spec.name;
+  const files = filesOf(env, msg.client);
   const origin = claim.origin;
   const reports: Promise<unknown>[] = [];
   let reported = -1;
@@ -29,7 +30,7 @@ export function stepContext(
     startedMs: claim.startedMs,
     async read(file, range) {
       fault("r2:read", msg.client);
-      const obj = await env.FILES.get(file.key, range ? { range } : undefined);
+      const obj = await files.get(file.key, range);
       if (!obj) throw new StepError({ kind: "input_missing", fileName: file.file_name });
       return obj;
     },
@@ -37,7 +38,7 @@ export function stepContext(
       const override = claim.overrideFiles[param];
       if (override) return override;
       const key = r2Keys.asset(msg.client, name);
-      const head = await env.FILES.head(key);
+      const head = await files.head(key);
       if (!head) throw new StepError({ kind: "asset_missing", param, name });
       return {
         key,
@@ -49,7 +50,7 @@ export function stepContext(
     async write(fileName, body, contentType) {
       fault("r2:write", msg.client);
       const key = r2Keys.output(msg.client, msg.taskgroupId, step, fileName);
-      const obj = await env.FILES.put(key, body, { httpMetadata: { contentType } });
+      const obj = await files.put(key, body, contentType);
       return { key, file_name: fileName, content_type: contentType, size: obj.size };
     },
     async storageTarget(name) {

@@ -1,6 +1,6 @@
 import { DOWNLOAD_HEADERS } from "../lib/download-headers";
 import { createRoute, z } from "@hono/zod-openapi";
-import { r2Keys } from "../durable/taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore } from "../lib/stubs";
 import { mediaType, storeFormFile, storeRawBody } from "../lib/uploads";
@@ -35,22 +35,23 @@ assets.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const client = c.get("client");
+    const files = filesOf(c.env, client);
     const key = r2Keys.asset(client, name);
     let contentType = mediaType(c.req.raw) || "application/octet-stream";
     let stored: Awaited<ReturnType<typeof storeRawBody>>;
     if (contentType === "multipart/form-data") {
-      const part = await storeFormFile(c.req.raw, c.env, key);
+      const part = await storeFormFile(c.req.raw, c.env, files, key);
       if (!part) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
       contentType = part.contentType;
       stored = part;
     } else {
-      stored = await storeRawBody(c.req.raw, c.env, key, contentType);
+      stored = await storeRawBody(c.req.raw, c.env, files, key, contentType);
     }
     if (stored.size === 0) {
-      await c.env.FILES.delete(key);
+      await files.delete(key);
       throw new ApiError(400, "empty_file", "The asset is empty.");
     }
-    const obj = (await c.env.FILES.head(key))!;
+    const obj = (await files.head(key))!;
     const meta = {
       name,
       size: obj.size,
@@ -91,7 +92,7 @@ assets.openapi(
     const { name } = c.req.valid("param");
     const client = c.get("client");
     const meta = await clientStore(c.env, client).getAsset(name);
-    const obj = meta && (await c.env.FILES.get(r2Keys.asset(client, name)));
+    const obj = meta && (await filesOf(c.env, client).get(r2Keys.asset(client, name)));
     if (!obj) throw notFound("Asset", name);
     return new Response(obj.body, {
       headers: {
@@ -116,7 +117,7 @@ assets.openapi(
     const { name } = c.req.valid("param");
     const client = c.get("client");
     if (!(await clientStore(c.env, client).deleteAsset(name))) throw notFound("Asset", name);
-    await c.env.FILES.delete(r2Keys.asset(client, name));
+    await filesOf(c.env, client).delete(r2Keys.asset(client, name));
     return c.body(null, 204);
   },
 );

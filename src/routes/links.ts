@@ -3,6 +3,7 @@ import { activeSecrets } from "../durable/client-store";
 import { ApiError } from "../lib/errors";
 import { linkIsGenuine } from "../lib/signed-links";
 import { clientStore, taskGroup } from "../lib/stubs";
+import { filesOf } from "../lib/files";
 import { errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
 import { serveOutput } from "./taskgroups";
@@ -56,6 +57,12 @@ links.openapi(
         "link_expired",
         "This link has expired; the output is still at /api/taskgroup/{id}/outputs/… with an API key while the files are kept.",
       );
-    return (await serveOutput(c.env, () => taskGroup(c.env, client, id), step, file_name, which)) as never;
+    return (await serveOutput(
+      filesOf(c.env, client),
+      () => taskGroup(c.env, client, id),
+      step,
+      file_name,
+      which,
+    )) as never;
   },
 );

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { GroupSystemView } from "../durable/system-view";
-import { r2Keys } from "../durable/taskgroup-model";
+import { filesOf } from "../lib/files";
 import { clientStore, taskGroup } from "../lib/stubs";
 import { errorResponses } from "../schemas/common";
 import { router } from "./app-env";
@@ -16,8 +16,6 @@ export const system = router();
 const ACTIVE_LIMIT = 100;
 const RECENT_LIMIT = 50;
 const DEAD_LIMIT = 200;
-/** R2 list pages of 1 000 objects: enough for 20 000 objects, then `complete` is false. */
-const MAX_LIST_PAGES = 20;
 const QUEUES = { api: "cascade-steps", image: "cascade-image", media: "cascade-media" } as const;
 
 const queueRow = z.object({
@@ -50,22 +48,6 @@ function counted<T extends { reason: string }>(items: T[], merge: (a: T, b: T) =
   return [...by.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
-async function storageUse(bucket: R2Bucket, prefix: string) {
-  let objects = 0;
-  let bytes = 0;
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const listed = await bucket.list({ prefix, cursor, limit: 1000 });
-    for (const o of listed.objects) {
-      objects++;
-      bytes += o.size;
-    }
-    if (!listed.truncated) return { objects, bytes, complete: true };
-    cursor = listed.cursor;
-  }
-  return { objects, bytes, complete: false };
-}
-
 system.openapi(
   createRoute({
     method: "get",
@@ -86,7 +68,7 @@ system.openapi(
       store.listTaskgroups({ status: "Running", limit: ACTIVE_LIMIT }),
       store.listTaskgroups({ limit: RECENT_LIMIT }),
       store.listDeliveries("dead", DEAD_LIMIT),
-      storageUse(c.env.FILES, r2Keys.client(client)),
+      filesOf(c.env, client).usage(),
     ]);
     const ids = new Set([...queued, ...running, ...recent].map((g) => g.id));
     for (const d of dead) ids.add(d.task_id);

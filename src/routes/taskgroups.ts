@@ -2,6 +2,7 @@ import { DOWNLOAD_HEADERS } from "../lib/download-headers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore, taskGroup } from "../lib/stubs";
+import { filesOf, type ClientFiles } from "../lib/files";
 import { withRetries } from "../lib/retry";
 import type { CommandResult } from "../durable/task-group";
 import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
@@ -127,13 +128,13 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
-    return (await serveOutput(c.env, await ownedGroup(c, id), step, file_name)) as never;
+    return (await serveOutput(filesOf(c.env, c.get("client")), await ownedGroup(c, id), step, file_name)) as never;
   },
 );
 
 /** A step's output (or, behind signed links, input) file as a download: 410 once retention deleted it. */
 export async function serveOutput(
-  env: Pick<Env, "FILES">,
+  files: ClientFiles,
   group: () => ReturnType<typeof taskGroup>,
   step: string,
   fileName: string,
@@ -148,7 +149,7 @@ export async function serveOutput(
       "output_expired",
       "This taskgroup's files were deleted at the end of their retention period.",
     );
-  const obj = key && (await env.FILES.get(key));
+  const obj = key && (await files.get(key));
   if (!obj) throw notFound(which === "outputs" ? "Output" : "Input", `${step}/${fileName}`);
   const headers = new Headers({ ...DOWNLOAD_HEADERS, "content-length": String(obj.size), etag: obj.httpEtag });
   obj.writeHttpMetadata(headers);

@@ -10,7 +10,8 @@ import {
   type FieldValue,
   type Submission,
 } from "../schemas/submission";
-import { r2Keys, type StepSpec, type TaskgroupSpec } from "../durable/taskgroup-model";
+import type { StepSpec, TaskgroupSpec } from "../durable/taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { jsonDepth, MAX_JSON_DEPTH } from "../schemas/json-limits";
 import { safeFileName } from "../lib/file-names";
@@ -38,7 +39,7 @@ async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, F
   const type = mediaType(c.req.raw);
   if (type === "multipart/form-data") {
     const client = c.get("client");
-    return readStreamedForm(c.req.raw, c.env, (field, fileName) => {
+    return readStreamedForm(c.req.raw, c.env, filesOf(c.env, client), (field, fileName) => {
       fault("r2:put_input", client);
       return r2Keys.input(client, id, field, safeFileName(fileName, "input"));
     });
@@ -168,7 +169,9 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
     // exist after all, so they stay; retention removes them with it.)
     const stored = storedKeys(raw);
     if (stored.length && !(err instanceof ApiError && err.status === 503))
-      await c.env.FILES.delete(stored).catch(() => undefined);
+      await filesOf(c.env, client)
+        .delete(stored)
+        .catch(() => undefined);
     throw err;
   }
 }
@@ -202,7 +205,7 @@ async function accept(
     if (prior.taskId !== id) {
       if ((await taskGroup(c.env, client, prior.taskId).status()) !== null) {
         const repeated = storedKeys(fields);
-        if (repeated.length) await c.env.FILES.delete(repeated);
+        await filesOf(c.env, client).delete(repeated);
         return accepted(prior.taskId);
       }
       // The first request stopped before its taskgroup was stored: this identical one finishes it

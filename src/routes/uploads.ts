@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { StepFile } from "../adapters/types";
-import { r2Keys } from "../durable/taskgroup-model";
+import { filesOf, r2Keys } from "../lib/files";
 import type { Upload, UploadPart } from "../durable/upload-store";
 import { ApiError } from "../lib/errors";
 import { safeFileName } from "../lib/file-names";
@@ -74,14 +74,15 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
   }
   const u = lock.upload as Upload;
   const client = c.get("client");
+  const files = filesOf(c.env, client);
   const tailKey = r2Keys.uploadTail(client, id);
-  const mp = c.env.FILES.resumeMultipartUpload(u.key, u.r2_upload_id);
+  const mp = files.resumeMultipart(u.key, u.r2_upload_id);
   const parts: UploadPart[] = [...u.parts];
   // The body is read with the default reader and copied in: a BYOB reader would avoid the copy, but
   // workerd gives every BYOB read a new backing store, which measured as more garbage, not less.
   const buf = new PartBuffer();
   if (u.tail_bytes > 0) {
-    const tail = await c.env.FILES.get(tailKey);
+    const tail = await files.get(tailKey);
     if (!tail) throw new Error(`upload ${id}: its tail of ${u.tail_bytes} bytes is missing`);
     const bytes = new Uint8Array(await tail.arrayBuffer());
     for (let off = 0; off < bytes.byteLength; ) off += buf.take(bytes, off);
@@ -124,14 +125,14 @@ async function append(c: Context<AppEnv>, id: string, offset: number): Promise<n
         parts.push({ partNumber: part.partNumber, etag: part.etag });
       }
       const obj = await mp.complete(parts);
-      await c.env.FILES.delete(tailKey);
+      await files.delete(tailKey);
       await store.releaseUpload(id, reached, 0, {
         size: obj.size,
         etag: obj.etag,
         keepUntil: Date.now() + FINISHED_MS,
       });
     } else {
-      if (buf.fill > 0) await c.env.FILES.put(tailKey, buf.bytes());
+      if (buf.fill > 0) await files.put(tailKey, buf.bytes(), "application/octet-stream");
       await store.releaseUpload(id, reached, buf.fill, null);
     }
     if (tooMuch)
@@ -224,7 +225,7 @@ uploads.openapi(
     const fileName = safeFileName(meta.filename ?? "", "upload");
     const contentType = meta.filetype || "application/octet-stream";
     const key = meta.asset ? r2Keys.asset(client, meta.asset) : r2Keys.upload(client, id, fileName);
-    const mp = await c.env.FILES.createMultipartUpload(key, { httpMetadata: { contentType } });
+    const mp = await filesOf(c.env, client).createMultipart(key, contentType);
     const expires = Date.now() + OPEN_MS;
     await clientStore(c.env, client).createUpload({
       id,

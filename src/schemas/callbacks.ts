@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../lib/errors";
-import { templateFields } from "../lib/body-template";
+import { templateFields } from "../delivery/template";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { auroraBody, jobEndBody, lightflowBody, taskEventBody, vccBody } from "./callback-bodies";
 import { freeJsonProblem } from "./json-limits";

@@ -3,8 +3,8 @@ import { declaredResult } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
 import type { CallbackFormat } from "../schemas/callbacks";
 import { inputLink, outputLink } from "../lib/signed-links";
-import { vccPayload } from "./results";
-import type { GroupStatus, StepInput, TaskgroupSpec } from "./taskgroup-model";
+import { vccPayload } from "../durable/results";
+import type { GroupStatus, StepInput, TaskgroupSpec } from "../durable/taskgroup-model";
 
 /** What happened, as callbacks see it. */
 export type GroupEvent =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { auroraFormat } from "./callback-formats";
+import { auroraFormat } from "./render";
 
 describe("auroraFormat", () => {
   it("names streaming outputs as AuroraCloud does, and keeps other extensions", () => {

@@ -1,6 +1,7 @@
-import type { AttemptRecord, DeliveryState, PendingDelivery } from "./taskgroup-model";
-import type { Outbox } from "./outbox";
-import { json, parse, type Sql } from "./sql";
+import type { Outbox } from "../durable/outbox";
+import { json, parse, type Sql } from "../durable/sql";
+import { afterAttempt, type NextStep } from "./schedule";
+import type { AttemptRecord, DeliveryState, PendingDelivery } from "./types";
 
 export const DELIVERY_SCHEMA = `
   CREATE TABLE deliveries (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, channel TEXT NOT NULL, kind TEXT NOT NULL,
@@ -32,30 +33,10 @@ export interface NewDelivery {
   schedule: number[];
 }
 
-export type NextStep = { action: "done" } | { action: "retry"; delaySeconds: number } | { action: "dead" };
-
-/** The longest delay a queue message may carry (Queues: 12 h); every retry is a new message, so
- * no message outlives a few seconds past its delay, far inside the queue's retention. */
-export const MAX_QUEUE_DELAY_S = 43_200;
 /** One attempt holds its delivery this long (the request times out after 10 s). */
 const LEASE_MS = 60_000;
 /** A message not claimed this long after it was due is taken as lost and sent again. */
 const LOST_AFTER_MS = 10 * 60_000;
-
-/** What follows attempt `n` (1-based, within the current round) of a delivery on `schedule`. */
-export function afterAttempt(
-  schedule: number[],
-  n: number,
-  a: Pick<AttemptRecord, "ok" | "status" | "retry_after_s">,
-): NextStep {
-  if (a.ok) return { action: "done" };
-  // 410 Gone: the receiver says this endpoint is gone for good.
-  if (a.status === 410 || n > schedule.length) return { action: "dead" };
-  return {
-    action: "retry",
-    delaySeconds: Math.min(MAX_QUEUE_DELAY_S, Math.max(schedule[n - 1]!, a.retry_after_s ?? 0)),
-  };
-}
 
 interface DeliveryRow extends Record<string, SqlStorageValue> {
   id: string;

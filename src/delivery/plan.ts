@@ -1,13 +1,10 @@
 import { adapterSpec } from "../adapters/catalog";
-import { applyTemplate } from "../lib/body-template";
+import { applyTemplate } from "./template";
 import { isMailto, type CallbackSpec } from "../schemas/callbacks";
-import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./callback-formats";
-import type { NewDelivery } from "./delivery-log";
-import { vccPayload } from "./results";
-import { DEFAULT_RETRY_SCHEDULE } from "./taskgroup-model";
-
-/** Storage notify retries when the target sets no `notify_retry`: 3 times, 5 s apart, as documented. */
-export const NOTIFY_SCHEDULE = [5, 5, 5];
+import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./render";
+import type { NewDelivery } from "./log";
+import { vccPayload } from "../durable/results";
+import { DEFAULT_RETRY_SCHEDULE, NOTIFY_SCHEDULE } from "./schedule";
 
 function wants(cb: CallbackSpec, event: GroupEvent, snap: GroupSnapshot): boolean {
   if (event.type !== "job.ended")
