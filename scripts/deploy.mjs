@@ -95,7 +95,11 @@ for (const name of missing) {
   else if (name === "SECRETS_KEY") values[name] = randomBytes(32).toString("base64");
   else if (process.stdin.isTTY) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
-    values[name] = (await rl.question(`${name} (empty: generate one): `)).trim() || randomBytes(24).toString("hex");
+    let answer;
+    // A bearer token (RFC 6750 token68): the Worker refuses to run with anything else.
+    do answer = (await rl.question(`${name}, letters, digits, -._~+/ (empty: generate one): `)).trim();
+    while (answer && !/^[A-Za-z0-9._~+/-]+=*$/.test(answer));
+    values[name] = answer || randomBytes(24).toString("hex");
     rl.close();
   } else {
     values[name] = randomBytes(24).toString("hex");

@@ -5,7 +5,7 @@ import { DOC_CONFIG, renderDocs } from "./routes/docs";
 import { DASHBOARD_HTML } from "./dashboard/page";
 import { DASHBOARD_JS } from "./dashboard/script";
 import { webhookDocs } from "./schemas/callback-bodies";
-import { ApiError, errorBody } from "./lib/errors";
+import { ApiError, errorBody, errorResponse } from "./lib/errors";
 import { isTransient } from "./lib/retry";
 import { mediaType } from "./lib/uploads";
 import { MAX_JSON_BODY_BYTES } from "./schemas/json-limits";
@@ -85,9 +85,9 @@ app.get("/dashboard.js", (c) =>
 app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}.`), 404));
 
 app.onError((err, c) => {
-  if (err instanceof ApiError) {
-    return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
-  }
+  if (err instanceof ApiError) return errorResponse(err);
+  // A refusal that carries its own response (bearerAuth's, built from our envelope).
+  if (err instanceof HTTPException && err.res) return err.getResponse();
   if (err instanceof HTTPException) {
     // Hono's own refusals (e.g. a malformed JSON body caught by a validator).
     const status = err.status;

@@ -3,7 +3,7 @@ import { queue } from "./queues";
 
 export { ClientStore } from "./durable/client-store";
 export { Directory } from "./durable/directory";
-export { TaskGroup } from "./durable/task-group";
+export { Taskgroup } from "./durable/taskgroup";
 export { EngineRpc } from "./engine-rpc";
 
 export default { fetch: app.fetch, queue } satisfies ExportedHandler<Env>;

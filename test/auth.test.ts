@@ -30,10 +30,17 @@ describe("authentication", () => {
       { authorization: "Bearer not-a-key" },
       { client: "someone-else", "api-key": c.key },
       { client: c.name, "api-key": wrong },
+      { "api-key": c.key },
+      // Malformed headers are missing credentials too: 401, not bearerAuth's default 400.
+      { authorization: `Basic ${btoa(`${c.name}:${c.key}`)}` },
+      { authorization: "Bearer" },
+      { authorization: `Bearer ${c.key} extra` },
+      { authorization: `Bearer ${c.key}!` },
     ]) {
-      const { status, body } = await apiJson("/api/configurations", { headers });
+      const { status, body, res } = await apiJson("/api/configurations", { headers });
       expect(status, JSON.stringify(headers)).toBe(401);
       expect(body.error.code).toBe("unauthorized");
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="cascade"');
     }
   });
 
@@ -71,9 +78,11 @@ describe("authentication", () => {
 
   it("guards the admin endpoints and refuses duplicate client names", async () => {
     expect((await apiJson("/api/admin/clients", jsonInit("POST", { name: "x1" }))).status).toBe(401);
-    expect(
-      (await apiJson("/api/admin/clients", jsonInit("POST", { name: "x1" }, { authorization: "Bearer nope" }))).status,
-    ).toBe(401);
+    for (const authorization of ["Bearer nope", "Basic nope", "Bearer dev-admin-token x", "Bearer"]) {
+      const refused = await apiJson("/api/admin/clients", jsonInit("POST", { name: "x1" }, { authorization }));
+      expect(refused.status, authorization).toBe(401);
+      expect(refused.body.error.code).toBe("unauthorized");
+    }
     const bad = await apiJson("/api/admin/clients", jsonInit("POST", { name: "Bad Name!" }, ADMIN));
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("invalid_request");
@@ -109,6 +118,13 @@ describe("authentication", () => {
       expect(res.status).toBe(503);
       expect(((await res.json()) as any).error.code).toBe("not_configured");
     }
+    // An ADMIN_TOKEN no bearer header can carry would lock the operator out: refused as configuration.
+    const res1 = await app.fetch(
+      new Request("https://cascade.test/api/admin/clients", { headers: { authorization: "Bearer x" } }),
+      { ...env, ADMIN_TOKEN: "has spaces and !" },
+    );
+    expect(res1.status).toBe(503);
+    expect(((await res1.json()) as any).error.message).toMatch(/ADMIN_TOKEN may hold only/);
     // A key that is set but malformed is refused at once, not first at a storage call with a 500.
     for (const SECRETS_KEY of ["not base64!", btoa("sixteen bytes..!")]) {
       const res = await app.fetch(

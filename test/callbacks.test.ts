@@ -16,7 +16,7 @@ import {
 } from "./support/api";
 
 /** The seed's shape: a first step, then an upload fed by its output; optionally a failing upload. */
-async function seedGroup(opts: {
+async function seedTaskgroup(opts: {
   fail?: boolean;
   callbacks: unknown[];
   notify?: string;
@@ -71,7 +71,7 @@ describe("callback formats, field by field", () => {
   it("job (default): task events in order while it runs, the job body at the end", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
-    const { id, done } = await seedGroup({ client: c, callbacks: [{ url: sink.url, on_progress: true }] });
+    const { id, done } = await seedTaskgroup({ client: c, callbacks: [{ url: sink.url, on_progress: true }] });
     const log = await sink.waitFor(5);
     expect(log.every((r) => r.verified && r.method === "POST")).toBe(true);
     const b = bodies(log);
@@ -122,7 +122,7 @@ describe("callback formats, field by field", () => {
   it("vcc: the final taskgroup payload, a failed step's result its message", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
-    const { id, done } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, format: "vcc" }] });
+    const { id, done } = await seedTaskgroup({ client: c, fail: true, callbacks: [{ url: sink.url, format: "vcc" }] });
     const [hit] = await sink.waitFor(1);
     const body = JSON.parse(hit.body);
     expect(Object.keys(body)).toEqual(["status", "task_id", "results"]);
@@ -138,7 +138,7 @@ describe("callback formats, field by field", () => {
   it("job: a failed task's event carries its error as the message", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
-    const { done } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, on_progress: true }] });
+    const { done } = await seedTaskgroup({ client: c, fail: true, callbacks: [{ url: sink.url, on_progress: true }] });
     const b = bodies(await sink.waitFor(5));
     const failed = b.find((x) => x.event === "task.failed");
     expect(failed).toMatchObject({
@@ -155,7 +155,7 @@ describe("callback formats, field by field", () => {
     const c = await newClient("cb");
     const post = await newSink(c.secret);
     const get = await newSink(c.secret);
-    const { id, done } = await seedGroup({
+    const { id, done } = await seedTaskgroup({
       client: c,
       callbacks: [
         { url: post.url, format: "lightflow" },
@@ -210,7 +210,7 @@ describe("callback formats, field by field", () => {
   it('lightflow: a failure is "failed"; the seed\'s `source` key picks the format, and any source but lightflow is refused', async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
-    const { id } = await seedGroup({
+    const { id } = await seedTaskgroup({
       client: c,
       fail: true,
       callbacks: [{ url: sink.url, source: "lightflow", onSuccess: true, onFailure: true }],
@@ -234,7 +234,11 @@ describe("callback formats, field by field", () => {
   it("aurora: the storage-notify body", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
-    const { id, done } = await seedGroup({ client: c, fail: true, callbacks: [{ url: sink.url, format: "aurora" }] });
+    const { id, done } = await seedTaskgroup({
+      client: c,
+      fail: true,
+      callbacks: [{ url: sink.url, format: "aurora" }],
+    });
     const body = JSON.parse((await sink.waitFor(1))[0].body);
     // The seed's code is always 0, failure or not.
     expect(body).toMatchObject({ code: 0, msg: "failed", callback_url: sink.url });
@@ -282,7 +286,7 @@ describe("callback formats, field by field", () => {
       results: "{{results}}",
       source: "cascade",
     };
-    const { id, done } = await seedGroup({ client: c, callbacks: [{ url: sink.url, body_template: template }] });
+    const { id, done } = await seedTaskgroup({ client: c, callbacks: [{ url: sink.url, body_template: template }] });
     const [hit] = await sink.waitFor(1);
     expect(hit.verified).toBe(true);
     expect(JSON.parse(hit.body)).toEqual({
@@ -296,7 +300,7 @@ describe("callback formats, field by field", () => {
   it("job by GET: no body, status, end_date and job_id as query parameters", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret);
-    const { id, done } = await seedGroup({ client: c, callbacks: [{ url: sink.url, method: "GET" }] });
+    const { id, done } = await seedTaskgroup({ client: c, callbacks: [{ url: sink.url, method: "GET" }] });
     const [g] = await sink.waitFor(1);
     expect([g.method, g.body]).toEqual(["GET", ""]);
     expect(g.query).toEqual({ status: "Succeeded", end_date: done.ended_at, job_id: id });
@@ -310,7 +314,7 @@ describe("callback options", () => {
     const onlyFailure = await newSink(c.secret);
     const camelNoSuccess = await newSink(c.secret);
     const camelProgress = await newSink(c.secret);
-    const { id } = await seedGroup({
+    const { id } = await seedTaskgroup({
       client: c,
       callbacks: [
         {
@@ -346,7 +350,7 @@ describe("callback options", () => {
   it("keeps each callback's events in order even when an early one needs retries", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret, [{ status: 500 }, { status: 500 }]);
-    const { id } = await seedGroup({
+    const { id } = await seedTaskgroup({
       client: c,
       callbacks: [{ url: sink.url, on_progress: true, retry: { attempts: 5, interval_s: 1 } }],
     });
@@ -369,7 +373,7 @@ describe("callback options", () => {
   it("honours Retry-After: the next attempt waits at least that long", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret, [{ status: 503, headers: { "retry-after": "2" } }]);
-    await seedGroup({ client: c, callbacks: [{ url: sink.url, retry: { attempts: 2, interval_s: 1 } }] });
+    await seedTaskgroup({ client: c, callbacks: [{ url: sink.url, retry: { attempts: 2, interval_s: 1 } }] });
     const [first, second] = await sink.waitFor(2);
     expect(second.at - first.at).toBeGreaterThanOrEqual(1_900);
     expect(second.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
@@ -378,7 +382,7 @@ describe("callback options", () => {
   it("dead-letters after the schedule, lists it, and redelivers it with the same id", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret, [{ status: 500 }, { status: 502 }, { status: 500 }]);
-    const { id } = await seedGroup({
+    const { id } = await seedTaskgroup({
       client: c,
       callbacks: [{ url: sink.url, retry: { attempts: 2, interval_s: 1 } }],
     });
@@ -416,7 +420,7 @@ describe("callback options", () => {
   it("counts a receiver that hangs as a failed attempt after 10 s", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret, [{ status: 200, hang: true }]);
-    const { id } = await seedGroup({
+    const { id } = await seedTaskgroup({
       client: c,
       callbacks: [{ url: sink.url, retry: { attempts: 1, interval_s: 1 } }],
     });
@@ -430,7 +434,7 @@ describe("callback options", () => {
   it("stops retrying on 410 Gone", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret, [{ status: 410 }]);
-    const { id } = await seedGroup({
+    const { id } = await seedTaskgroup({
       client: c,
       callbacks: [{ url: sink.url, retry: { attempts: 3, interval_s: 1 } }],
     });
@@ -443,7 +447,7 @@ describe("callback options", () => {
     const c = await newClient("cb");
     const oldSink = await newSink(c.secret);
     const rotated = await apiJson("/api/client/webhook-secret/rotate", { method: "POST", headers: c.auth });
-    await seedGroup({ client: c, callbacks: [{ url: oldSink.url, format: "vcc" }] });
+    await seedTaskgroup({ client: c, callbacks: [{ url: oldSink.url, format: "vcc" }] });
     const [hit] = await oldSink.waitFor(1);
     expect(hit.verified).toBe(true);
     expect(hit.headers["webhook-signature"].split(" ")).toHaveLength(2);
@@ -457,7 +461,7 @@ describe("storage notify and email", () => {
   it("a storage target's notify URL gets the AuroraCloud body for its uploads", async () => {
     const c = await newClient("cb");
     const sink = await newSink(c.secret, [{ status: 500 }]);
-    const { id, done } = await seedGroup({ client: c, callbacks: [], notify: sink.url });
+    const { id, done } = await seedTaskgroup({ client: c, callbacks: [], notify: sink.url });
     const log = await sink.waitFor(2);
     expect(log.every((r) => r.verified)).toBe(true);
     const body = JSON.parse(log[1].body);
@@ -505,7 +509,7 @@ describe("storage notify and email", () => {
 
   it("a mailto: callback, in any case, sends a summary through send_email (an .eml file locally)", async () => {
     // MAILTO: in capitals was once posted as HTTP.
-    const { c, id } = await seedGroup({
+    const { c, id } = await seedTaskgroup({
       callbacks: [{ url: "mailto:ops@example.com" }, { url: "MAILTO:oncall@example.com" }],
     });
     const view = await settled(c, id);

@@ -8,18 +8,18 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import type { TaskGroup } from "../src/durable/task-group";
-import { taskGroup } from "../src/lib/stubs";
+import type { Taskgroup } from "../src/durable/taskgroup";
+import { taskgroupStub } from "../src/lib/stubs";
 import { apiJson, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
-import { slowGroup, stepRow } from "./support/engine";
+import { slowTaskgroup, stepRow } from "./support/engine";
 
 describe("the watchdog alarm and the queue's edge cases", () => {
   it("re-queues a step whose message was lost; the superseded run's report is ignored", async () => {
-    const { c, id } = await slowGroup([{ status: 200, delayMs: 2000 }, { status: 200 }]);
+    const { c, id } = await slowTaskgroup([{ status: 200, delayMs: 2000 }, { status: 200 }]);
     const before = await stepRow(c, id);
     expect(before.attempts).toBe(1);
-    const stub = taskGroup(env, c.name, id);
-    await runInDurableObject(stub, (_: TaskGroup, state) => {
+    const stub = taskgroupStub(env, c.name, id);
+    await runInDurableObject(stub, (_: Taskgroup, state) => {
       state.storage.sql.exec("UPDATE steps SET deadline = ? WHERE idx = 0", Date.now() - 1);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -31,9 +31,9 @@ describe("the watchdog alarm and the queue's edge cases", () => {
   });
 
   it("fails a step that is out of time and attempts; later steps are skipped, nothing stays Running", async () => {
-    const { c, id } = await slowGroup([{ status: 200, delayMs: 2000 }]);
-    const stub = taskGroup(env, c.name, id);
-    await runInDurableObject(stub, (_: TaskGroup, state) => {
+    const { c, id } = await slowTaskgroup([{ status: 200, delayMs: 2000 }]);
+    const stub = taskgroupStub(env, c.name, id);
+    await runInDurableObject(stub, (_: Taskgroup, state) => {
       state.storage.sql.exec("UPDATE steps SET deadline = ?, seg_attempts = 3 WHERE idx = 0", Date.now() - 1);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -47,7 +47,7 @@ describe("the watchdog alarm and the queue's edge cases", () => {
   });
 
   it("a dead-lettered step message fails its step at once", async () => {
-    const { c, id } = await slowGroup([{ status: 200, delayMs: 1500 }]);
+    const { c, id } = await slowTaskgroup([{ status: 200, delayMs: 1500 }]);
     const { token } = await stepRow(c, id);
     const batch = createMessageBatch("cascade-steps-dlq", [
       { id: "dlq-1", timestamp: new Date(), attempts: 11, body: { client: c.name, taskgroupId: id, step: 0, token } },
@@ -61,7 +61,7 @@ describe("the watchdog alarm and the queue's edge cases", () => {
   });
 
   it("a redelivered message for a finished step is acknowledged without running it again", async () => {
-    const { c, id, source } = await slowGroup([{ status: 200, delayMs: 100 }]);
+    const { c, id, source } = await slowTaskgroup([{ status: 200, delayMs: 100 }]);
     const { token } = await stepRow(c, id);
     const done = await waitForEnd(c, id);
     expect(done.status).toBe("Succeeded");

@@ -6,10 +6,10 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import type { TaskGroup } from "../src/durable/task-group";
+import type { Taskgroup } from "../src/durable/taskgroup";
 import { faults } from "../src/lib/faults";
 import { apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
-import { internals, slowGroup, stepRow, waitForDeliveries } from "./support/engine";
+import { internals, slowTaskgroup, stepRow, waitForDeliveries } from "./support/engine";
 
 const OUTPUT = { key: "k", file_name: "x.bin", content_type: "application/octet-stream", size: 1 };
 const post = (c: { auth: Record<string, string> }, path: string) => apiJson(path, { method: "POST", headers: c.auth });
@@ -19,7 +19,7 @@ const eventsOf = (view: any, url: string) => view.deliveries.filter((d: any) => 
 
 describe("queue messages", () => {
   it("a duplicate message while the step runs is answered busy and acked: the step runs once", async () => {
-    const { c, id, source } = await slowGroup([{ status: 200, delayMs: 2000 }, { status: 200 }]);
+    const { c, id, source } = await slowTaskgroup([{ status: 200, delayMs: 2000 }, { status: 200 }]);
     const { token } = await stepRow(c, id);
     const batch = createMessageBatch("cascade-steps", [
       {
@@ -40,7 +40,7 @@ describe("queue messages", () => {
   });
 
   it("the same message delivered again after its invocation died takes over at once, and each takeover uses an attempt", async () => {
-    const { c, id, stub, source } = await slowGroup([{ status: 200, delayMs: 3000 }]);
+    const { c, id, stub, source } = await slowTaskgroup([{ status: 200, delayMs: 3000 }]);
     const { token, holder } = await stepRow(c, id);
     const msg = { client: c.name, taskgroupId: id, step: 0, token };
     // The queue redelivers a message whose invocation ended without acking (an isolate killed by
@@ -62,7 +62,7 @@ describe("queue messages", () => {
 describe("cancel against the runner", () => {
   it("cancel racing finish: one ending, heard once", async () => {
     let hook!: Awaited<ReturnType<typeof newSink>>;
-    const { c, id, stub } = await slowGroup([{ status: 200, delayMs: 2000 }], async (c) => {
+    const { c, id, stub } = await slowTaskgroup([{ status: 200, delayMs: 2000 }], async (c) => {
       hook = await newSink(c.secret);
       return { webhook_url: hook.url };
     });
@@ -90,7 +90,7 @@ describe("cancel against the runner", () => {
   it("cancel racing a claim: nothing runs after the end, and job.ended is the last event", async () => {
     let events!: Awaited<ReturnType<typeof newSink>>;
     // The input answers 503 once: the step waits 5 s for its retry message, and the race runs in that window.
-    const { c, id, stub } = await slowGroup(
+    const { c, id, stub } = await slowTaskgroup(
       [{ status: 503 }, { status: 200 }],
       async (c) => {
         events = await newSink(c.secret);
@@ -140,7 +140,7 @@ describe("cancel against the runner", () => {
     const inside = await internals(c, body.task_id);
     expect(inside.active).toBe(0);
     expect(inside.outbox).toBe(0);
-    const alarm = await runInDurableObject(stub(c, body.task_id), (_: TaskGroup, state) => state.storage.getAlarm());
+    const alarm = await runInDurableObject(stub(c, body.task_id), (_: Taskgroup, state) => state.storage.getAlarm());
     // Only retention is left to wake the object: no alarm firing in a loop for a skipped step.
     expect(alarm === null || alarm > Date.now() + 86_400_000).toBe(true);
   });
@@ -191,7 +191,7 @@ describe("redelivery", () => {
 describe("resets in the middle of commands and submissions", () => {
   it("a reset after cancel commits still answers 202 Cancelled, and the ending is heard once", async () => {
     let hook!: Awaited<ReturnType<typeof newSink>>;
-    const { c, id } = await slowGroup([{ status: 200, delayMs: 1500 }], async (c) => {
+    const { c, id } = await slowTaskgroup([{ status: 200, delayMs: 1500 }], async (c) => {
       hook = await newSink(c.secret);
       return { webhook_url: hook.url };
     });
@@ -234,7 +234,7 @@ describe("resets in the middle of commands and submissions", () => {
     const id = body.task_id as string;
     await hook.waitFor(1); // the final webhook has arrived and is waiting for its answer
     const stub = env.TASKGROUPS.get(env.TASKGROUPS.idFromName(`${c.name}/${id}`));
-    await runInDurableObject(stub, (_g: TaskGroup, state) => state.abort("reset while a webhook is in flight")).catch(
+    await runInDurableObject(stub, (_g: Taskgroup, state) => state.abort("reset while a webhook is in flight")).catch(
       () => undefined,
     );
     const view = await waitForDeliveries(c, id, 30_000);

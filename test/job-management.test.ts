@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import type { TaskGroup } from "../src/durable/task-group";
-import { taskGroup } from "../src/lib/stubs";
+import type { Taskgroup } from "../src/durable/taskgroup";
+import { taskgroupStub } from "../src/lib/stubs";
 import {
   api,
   apiJson,
@@ -157,11 +157,11 @@ describe("listing, rate limits and retention", () => {
     expect(Date.parse(done.files_expire_at) - Date.now()).toBeGreaterThan(29 * 86_400_000);
     const path = done.steps[0].output.url.replace("https://cascade.test", "");
     expect((await api(path, { headers: c.auth })).status).toBe(200);
-    const stub = taskGroup(env, c.name, body.task_id);
-    await runInDurableObject(stub, (_: TaskGroup, state) => {
+    const stub = taskgroupStub(env, c.name, body.task_id);
+    await runInDurableObject(stub, (_: Taskgroup, state) => {
       state.storage.sql.exec("UPDATE info SET retention_at = ?", Date.now() - 1);
     });
-    await runInDurableObject(stub, async (instance: TaskGroup) => instance.alarm());
+    await runInDurableObject(stub, async (instance: Taskgroup) => instance.alarm());
     const listed = await env.FILES.list({ prefix: `clients/${c.name}/taskgroups/${body.task_id}/` });
     expect(listed.objects).toEqual([]);
     const gone = await apiJson(path, { headers: c.auth });

@@ -7,9 +7,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ClientStore } from "../src/durable/client-store";
-import type { TaskGroup } from "../src/durable/task-group";
+import type { Taskgroup } from "../src/durable/taskgroup";
 import { linkSignature } from "../src/lib/signed-links";
-import { clientStore, taskGroup } from "../src/lib/stubs";
+import { clientStore, taskgroupStub } from "../src/lib/stubs";
 import {
   api,
   apiJson,
@@ -23,7 +23,7 @@ import {
   type TestClient,
 } from "./support/api";
 
-async function finishedGroup(c: TestClient, callbacks: unknown[] = []) {
+async function finishedTaskgroup(c: TestClient, callbacks: unknown[] = []) {
   await putStorage(c, "s");
   await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "s" } });
   const form = new FormData();
@@ -40,7 +40,7 @@ describe("signed links to outputs and inputs", () => {
   it("open without a key, in the status document and in callbacks alike", async () => {
     const c = await newClient("links");
     const sink = await newSink(c.secret);
-    const { id, done } = await finishedGroup(c, [{ url: sink.url, format: "lightflow" }]);
+    const { id, done } = await finishedTaskgroup(c, [{ url: sink.url, format: "lightflow" }]);
     const url: string = done.steps[0].output.url;
     const m = new RegExp(`^https://cascade\\.test/links/${c.name}/${id}/(\\d+)/[0-9a-f]{64}/outputs/up/k\\.txt$`).exec(
       url,
@@ -68,7 +68,7 @@ describe("signed links to outputs and inputs", () => {
 
   it("fail once altered, expired, for another group, or signed with a secret rotated out", async () => {
     const c = await newClient("links");
-    const { id, done } = await finishedGroup(c);
+    const { id, done } = await finishedTaskgroup(c);
     const url = new URL(done.steps[0].output.url);
     const at = (expires: string | number, signature: string, group = id) =>
       apiJson(`/links/${c.name}/${group}/${expires}/${signature}/outputs/up/k.txt`);
@@ -99,14 +99,14 @@ describe("signed links to outputs and inputs", () => {
 
   it("answer 410 once retention has deleted the files", async () => {
     const c = await newClient("links");
-    const { id, done } = await finishedGroup(c);
+    const { id, done } = await finishedTaskgroup(c);
     const path = pathOf(done.steps[0].output.url);
     expect((await api(path)).status).toBe(200);
-    const stub = taskGroup(env, c.name, id);
-    await runInDurableObject(stub, (_: TaskGroup, state) => {
+    const stub = taskgroupStub(env, c.name, id);
+    await runInDurableObject(stub, (_: Taskgroup, state) => {
       state.storage.sql.exec("UPDATE info SET retention_at = ?", Date.now() - 1);
     });
-    await runInDurableObject(stub, async (instance: TaskGroup) => instance.alarm());
+    await runInDurableObject(stub, async (instance: Taskgroup) => instance.alarm());
     for (const p of [path, path.replace("/outputs/", "/inputs/")]) {
       const gone = await apiJson(p);
       expect([gone.status, gone.body.error.code]).toEqual([410, "output_expired"]);

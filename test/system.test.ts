@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
-import { slowGroup, waitForDeliveries } from "./support/engine";
+import { slowTaskgroup, waitForDeliveries } from "./support/engine";
 
 const system = async (auth: Record<string, string>) => {
   const res = await apiJson("/api/system", { headers: auth });
@@ -15,7 +15,7 @@ const system = async (auth: Record<string, string>) => {
 
 describe("System page data", () => {
   it("shows a running step on its queue, and the queues empty once it is done", async () => {
-    const { c, id } = await slowGroup([{ status: 200, delayMs: 3000 }]);
+    const { c, id } = await slowTaskgroup([{ status: 200, delayMs: 3000 }]);
     const busy = await system(c.auth);
     expect(busy.queues).toEqual([
       { queue: "cascade-steps", waiting: 0, running: 1, oldest_waiting_s: null },

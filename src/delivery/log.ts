@@ -64,7 +64,7 @@ export type DeliveryClaim = { type: "claimed"; delivery: PendingDelivery } | { t
 
 /**
  * A taskgroup's outgoing callbacks and every attempt at them. Every change here happens inside the
- * TaskGroup's transaction and writes the queue messages it needs to the outbox in the same commit.
+ * Taskgroup's transaction and writes the queue messages it needs to the outbox in the same commit.
  */
 export class DeliveryLog {
   constructor(

@@ -1,12 +1,12 @@
 import { adapterSpec } from "../adapters/catalog";
 import { applyTemplate } from "./template";
 import { isMailto, type CallbackSpec } from "../schemas/callbacks";
-import { auroraBody, emailSummary, render, type GroupEvent, type GroupSnapshot } from "./render";
+import { auroraBody, emailSummary, render, type TaskgroupEvent, type TaskgroupSnapshot } from "./render";
 import type { NewDelivery } from "./log";
 import { vccPayload } from "../durable/results";
 import { DEFAULT_RETRY_SCHEDULE, NOTIFY_SCHEDULE } from "./schedule";
 
-function wants(cb: CallbackSpec, event: GroupEvent, snap: GroupSnapshot): boolean {
+function wants(cb: CallbackSpec, event: TaskgroupEvent, snap: TaskgroupSnapshot): boolean {
   if (event.type !== "job.ended")
     return cb.onProgress === "ends" ? event.type === "task.succeeded" || event.type === "task.failed" : cb.onProgress;
   return snap.status === "Succeeded" ? cb.onSuccess : cb.onFailure;
@@ -19,7 +19,7 @@ function withQuery(url: string, query: Record<string, string>): string {
 }
 
 /** The deliveries one event causes: each matching callback, and the `webhook_url` at the end. */
-export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDelivery[] {
+export function planDeliveries(event: TaskgroupEvent, snap: TaskgroupSnapshot): NewDelivery[] {
   const out: NewDelivery[] = [];
   snap.spec.callbacks.forEach((cb, i) => {
     if (!wants(cb, event, snap)) return;
@@ -69,7 +69,7 @@ export function planDeliveries(event: GroupEvent, snap: GroupSnapshot): NewDeliv
  * Storage targets the group's steps uploaded to, tried to, or would have uploaded to had the group
  * not ended first (AuroraCloud's receivers wait for a notify either way), by name.
  */
-export function uploadTargets(snap: GroupSnapshot): Map<string, number[]> {
+export function uploadTargets(snap: TaskgroupSnapshot): Map<string, number[]> {
   const targets = new Map<string, number[]>();
   snap.spec.steps.forEach((step, i) => {
     const state = snap.steps[i]!.state;
@@ -85,7 +85,7 @@ export function uploadTargets(snap: GroupSnapshot): Map<string, number[]> {
 
 /** The AuroraCloud notify a storage target's `notify` URL gets once the group ends. */
 export function notifyDelivery(
-  snap: GroupSnapshot,
+  snap: TaskgroupSnapshot,
   target: string,
   notify: string,
   steps: number[],

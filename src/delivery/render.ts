@@ -4,10 +4,10 @@ import type { StepFile } from "../adapters/types";
 import type { CallbackFormat } from "../schemas/callbacks";
 import { inputLink, outputLink } from "../lib/signed-links";
 import { vccPayload } from "../durable/results";
-import type { GroupStatus, StepInput, TaskgroupSpec } from "../durable/taskgroup-model";
+import type { TaskgroupStatus, StepInput, TaskgroupSpec } from "../durable/taskgroup-model";
 
 /** What happened, as callbacks see it. */
-export type GroupEvent =
+export type TaskgroupEvent =
   | { type: "task.started" | "task.succeeded" | "task.failed"; step: number }
   | { type: "task.progress"; step: number; progress: number }
   | { type: "job.ended" };
@@ -25,9 +25,9 @@ export interface StepSnapshot {
 }
 
 /** The taskgroup at the moment of an event: every renderer reads only this. */
-export interface GroupSnapshot {
+export interface TaskgroupSnapshot {
   id: string;
-  status: GroupStatus;
+  status: TaskgroupStatus;
   spec: TaskgroupSpec;
   created_at: string;
   started_at: string | null;
@@ -45,7 +45,7 @@ const seconds = (from: string | null, to: string | null) =>
   from && to ? Math.round((Date.parse(to) - Date.parse(from)) / 10) / 100 : null;
 
 /** The download URL of a step's output: a signed link that needs no key (see src/lib/signed-links.ts). */
-export const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
+export const outputUrl = (snap: TaskgroupSnapshot, s: StepSnapshot) =>
   s.output
     ? outputLink(snap.spec.origin, snap.spec.client, snap.id, snap.spec.links, s.name, s.output.file_name)
     : null;
@@ -55,7 +55,7 @@ export const outputUrl = (snap: GroupSnapshot, s: StepSnapshot) =>
  * fetched from, a signed link to the file that was sent (submitted, uploaded or an asset), or the
  * link to the earlier step's output it was fed. Null only when no such link can be made.
  */
-export function inputUrl(snap: GroupSnapshot, stepName: string): string | null {
+export function inputUrl(snap: TaskgroupSnapshot, stepName: string): string | null {
   const input = snap.spec.steps.find((x) => x.name === stepName)?.input;
   if (!input) return null;
   if (input.kind === "url") return input.url;
@@ -71,28 +71,29 @@ function describeInput(input: StepInput): string {
   return `output of ${input.from}`;
 }
 
-const stepChain = (snap: GroupSnapshot, s: StepSnapshot) => snap.spec.steps.find((x) => x.name === s.name)?.chain ?? [];
+const stepChain = (snap: TaskgroupSnapshot, s: StepSnapshot) =>
+  snap.spec.steps.find((x) => x.name === s.name)?.chain ?? [];
 
 /** Where a step's result ended up: the URL its last delivering adapter declares (an upload), else its download URL. */
-function deliveredUrl(snap: GroupSnapshot, s: StepSnapshot): string | null {
+function deliveredUrl(snap: TaskgroupSnapshot, s: StepSnapshot): string | null {
   const url = declaredResult(stepChain(snap, s), s.results, "deliveredUrl");
   return typeof url === "string" ? url : outputUrl(snap, s);
 }
 
-const ran = (snap: GroupSnapshot) => snap.steps.filter((s) => s.state === "succeeded" || s.state === "failed");
+const ran = (snap: TaskgroupSnapshot) => snap.steps.filter((s) => s.state === "succeeded" || s.state === "failed");
 
 /** Vualto's `message` is the task's exception message: empty unless the task failed. */
-const taskMessage = (event: GroupEvent, s: StepSnapshot): string =>
+const taskMessage = (event: TaskgroupEvent, s: StepSnapshot): string =>
   event.type === "task.failed" ? (s.error ?? `${s.name} failed`) : "";
 
 /** The media duration (s) the step's first measuring adapter declares: the input's, as the seeds mean it. */
-function mediaDuration(snap: GroupSnapshot, s: StepSnapshot): number | null {
+function mediaDuration(snap: TaskgroupSnapshot, s: StepSnapshot): number | null {
   const d = declaredResult(stepChain(snap, s), s.results, "mediaDuration", "first");
   return typeof d === "number" ? d : null;
 }
 
 /** Vualto's task engine: task events while it runs, the job body at the end. */
-function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
+function job(event: TaskgroupEvent, snap: TaskgroupSnapshot): Rendered {
   const { spec } = snap;
   if (event.type === "job.ended") {
     const body = {
@@ -129,7 +130,7 @@ function job(event: GroupEvent, snap: GroupSnapshot): Rendered {
 }
 
 /** VCC task groups: `{status, task_id, results}`, the same at every event. */
-function vcc(_event: GroupEvent, snap: GroupSnapshot): Rendered {
+function vcc(_event: TaskgroupEvent, snap: TaskgroupSnapshot): Rendered {
   return {
     body: JSON.stringify(vccPayload(snap.status, snap.id, snap.steps)),
     query: { status: snap.status, task_id: snap.id },
@@ -137,7 +138,7 @@ function vcc(_event: GroupEvent, snap: GroupSnapshot): Rendered {
 }
 
 /** LightFlow's lower-case status words: `finished` is the seed's; the others follow it. */
-function lightflowStatus(status: GroupStatus): string {
+function lightflowStatus(status: TaskgroupStatus): string {
   switch (status) {
     case "Queued":
       return "queued";
@@ -169,7 +170,7 @@ function lightflowMetadata(custom: unknown): Record<string, unknown> {
 }
 
 /** LightFlow: one asset-centred body; GET carries `status` and `endDate`. */
-function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
+function lightflow(_event: TaskgroupEvent, snap: TaskgroupSnapshot): Rendered {
   const last = [...snap.steps].reverse().find((s) => s.state === "succeeded");
   const status = lightflowStatus(snap.status);
   const first = snap.spec.steps[0]!;
@@ -194,7 +195,7 @@ function lightflow(_event: GroupEvent, snap: GroupSnapshot): Rendered {
 
 /** AuroraCloud's notify body; `only` narrows `data` to some steps (a storage target's uploads). */
 export function auroraBody(
-  snap: GroupSnapshot,
+  snap: TaskgroupSnapshot,
   callbackUrl: string,
   only?: (step: StepSnapshot, index: number) => boolean,
 ) {
@@ -234,17 +235,22 @@ export function auroraFormat(fileName: string): string {
   return named[ext] ?? ext;
 }
 
-const notRun = (snap: GroupSnapshot, stoppedBy: StepSnapshot | undefined) =>
+const notRun = (snap: TaskgroupSnapshot, stoppedBy: StepSnapshot | undefined) =>
   stoppedBy
     ? `not run: ${stoppedBy.name} failed first (${stoppedBy.error ?? "failed"})`
     : `not run: the taskgroup was ${snap.status.toLowerCase()}`;
 
-function aurora(_event: GroupEvent, snap: GroupSnapshot, callbackUrl: string): Rendered {
+function aurora(_event: TaskgroupEvent, snap: TaskgroupSnapshot, callbackUrl: string): Rendered {
   return { body: JSON.stringify(auroraBody(snap, callbackUrl)), query: { status: snap.status, task_id: snap.id } };
 }
 
 /** One renderer per format, chosen here and nowhere else. */
-export function render(format: CallbackFormat, event: GroupEvent, snap: GroupSnapshot, callbackUrl: string): Rendered {
+export function render(
+  format: CallbackFormat,
+  event: TaskgroupEvent,
+  snap: TaskgroupSnapshot,
+  callbackUrl: string,
+): Rendered {
   switch (format) {
     case "job":
       return job(event, snap);
@@ -258,7 +264,10 @@ export function render(format: CallbackFormat, event: GroupEvent, snap: GroupSna
 }
 
 /** The plain-text and HTML summary a `mailto:` callback sends. */
-export function emailSummary(event: GroupEvent, snap: GroupSnapshot): { subject: string; text: string; html: string } {
+export function emailSummary(
+  event: TaskgroupEvent,
+  snap: TaskgroupSnapshot,
+): { subject: string; text: string; html: string } {
   const esc = escapeHtml;
   const headline = event.type === "job.ended" ? snap.status : `${snap.steps[event.step]!.name}: ${event.type}`;
   const lines = snap.steps.map((s) => `${s.name}: ${s.state}${s.error ? ` (${s.error})` : ""}`);

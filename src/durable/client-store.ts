@@ -278,7 +278,7 @@ export class ClientStore extends DurableObject<Env> {
     );
   }
 
-  // ---- taskgroup index, kept current by each TaskGroup object ----
+  // ---- taskgroup index, kept current by each Taskgroup object ----
 
   async indexTaskgroup(row: TaskgroupIndexRow): Promise<void> {
     this.sql.run(

@@ -1,7 +1,7 @@
 import { fault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import type { OutboxItem, QueueName } from "./outbox";
-import type { InfoRow } from "./task-group-view";
+import type { InfoRow } from "./taskgroup-view";
 
 /** The outbox items that are one outbound call each: a queue message, or the group's row in the client's index. */
 export async function sendOutboxItem(

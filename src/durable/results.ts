@@ -1,4 +1,4 @@
-import type { GroupStatus } from "./taskgroup-model";
+import type { TaskgroupStatus } from "./taskgroup-model";
 
 export interface StepResult {
   name: string;
@@ -15,10 +15,10 @@ export interface VccResult {
 }
 
 /**
- * The final payload VCC task-group users parse (docs/api.md, Callbacks): one entry per
+ * The final payload VCC taskgroup users parse (docs/api.md, Callbacks): one entry per
  * step that ran, in order; a failed step's `result` is its error message.
  */
-export function vccPayload(status: GroupStatus, taskId: string, steps: StepResult[]) {
+export function vccPayload(status: TaskgroupStatus, taskId: string, steps: StepResult[]) {
   const results: VccResult[] = steps
     .filter((s) => s.state === "succeeded" || s.state === "failed")
     .map((s) =>

@@ -6,7 +6,7 @@ import type { TaskgroupSpec } from "./taskgroup-model";
  * Deletes every R2 object of a taskgroup: everything under its prefix (inputs, outputs, segments),
  * and inputs a repeated request (Idempotency-Key) stored under that request's own id.
  */
-export async function deleteGroupFiles(files: ClientFiles, id: string, spec: TaskgroupSpec): Promise<void> {
+export async function deleteTaskgroupFiles(files: ClientFiles, id: string, spec: TaskgroupSpec): Promise<void> {
   const prefix = r2Keys.taskgroup(files.client, id);
   const elsewhere = spec.steps.flatMap((s) =>
     s.input.kind === "data" &&

@@ -1,10 +1,10 @@
 import { segmentsOf } from "../adapters/catalog";
 import type { Runtime } from "../adapters/catalog";
-import type { FailureReason } from "./group-machine";
+import type { FailureReason } from "./taskgroup-machine";
 import type { TaskgroupSpec } from "./taskgroup-model";
 
 /** What one taskgroup adds to the System page: its queued and running work, dead letters, failure. */
-export interface GroupSystemView {
+export interface TaskgroupSystemView {
   /** Steps waiting for (or holding) a message on a step queue, with when they began to wait. */
   steps: { queue: Runtime; state: "queued" | "running"; since: string }[];
   /** Callbacks not yet delivered (queued, in flight or behind an earlier one), oldest first. */
@@ -46,8 +46,8 @@ export function systemViewOf(
   createdAt: string,
   steps: Step[],
   deliveries: Delivery[],
-): GroupSystemView {
-  const active: GroupSystemView["steps"] = [];
+): TaskgroupSystemView {
+  const active: TaskgroupSystemView["steps"] = [];
   steps.forEach((s, i) => {
     if (s.state !== "queued" && s.state !== "running") return;
     // A queued step has waited since its predecessor ended (or since the group was created).

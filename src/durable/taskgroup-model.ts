@@ -1,7 +1,7 @@
 import type { StepFile } from "../adapters/types";
 import type { CallbackSpec } from "../schemas/callbacks";
 import type { ChainLink } from "../schemas/configuration";
-import type { GroupLinks } from "../lib/signed-links";
+import type { TaskgroupLinks } from "../lib/signed-links";
 
 export type { ChainLink };
 
@@ -19,7 +19,7 @@ export interface TaskgroupSpec {
   /** Origin of the API, for download URLs in results. */
   origin: string;
   /** The signature of the group's output links (absent in groups stored before links were signed). */
-  links?: GroupLinks;
+  links?: TaskgroupLinks;
 }
 
 export type StepInput =
@@ -38,7 +38,7 @@ export interface StepSpec {
   overrides: Record<string, string>;
 }
 
-export type { GroupStatus } from "../schemas/status";
+export type { TaskgroupStatus } from "../schemas/status";
 export type StepState = "queued" | "running" | "succeeded" | "failed" | "skipped";
 
 /** A claimed run of one segment of a step, as the queue consumer needs it. */
@@ -47,7 +47,7 @@ export interface ClaimedStep {
   /** Origin of the API, for download URLs in results. */
   origin: string;
   /** The group's output link signature, so results carry links that open without a key. */
-  outputLinks?: GroupLinks;
+  outputLinks?: TaskgroupLinks;
   /** The run number: it fences this run's progress and result reports. */
   run: number;
   /** The links of the chain this run executes (one segment: the links this Worker runs). */
@@ -60,7 +60,7 @@ export interface ClaimedStep {
   startedMs: number;
 }
 
-export type { FailureReason, StepOutcome } from "./group-machine";
+export type { FailureReason, StepOutcome } from "./taskgroup-machine";
 
 export interface StepMessage {
   client: string;

@@ -1,11 +1,11 @@
 import { segmentsOf } from "../adapters/catalog";
 import { planDeliveries } from "../delivery/plan";
-import type { GroupSnapshot } from "../delivery/render";
+import type { TaskgroupSnapshot } from "../delivery/render";
 import type { DeliveryLog } from "../delivery/log";
-import type { Transition } from "./group-machine";
+import type { Transition } from "./taskgroup-machine";
 import type { Outbox } from "./outbox";
 import { json, parse, type Sql } from "./sql";
-import type { InfoRow } from "./task-group-view";
+import type { InfoRow } from "./taskgroup-view";
 import type { StepMessage, TaskgroupSpec } from "./taskgroup-model";
 
 /** Columns the machine's step patches may set; JSON ones are serialised. */
@@ -34,7 +34,7 @@ const JSON_COLUMNS = new Set(["results", "output", "seg_input"]);
 const QUEUE_OF = { api: "steps", image: "image", media: "media" } as const;
 
 /**
- * Writes one transition of the machine to the TaskGroup's tables and its effects to the outbox (or,
+ * Writes one transition of the machine to the Taskgroup's tables and its effects to the outbox (or,
  * for events, to the delivery log); the caller holds the transaction. `emitTo` is asked only when
  * the transition emits, for the log and a snapshot taken after the changes above.
  */
@@ -44,7 +44,7 @@ export function writeTransition(
   info: InfoRow,
   t: Transition,
   now: number,
-  emitTo: () => { log: DeliveryLog; snapshot: GroupSnapshot },
+  emitTo: () => { log: DeliveryLog; snapshot: TaskgroupSnapshot },
 ): void {
   const set = Object.entries(t.info);
   if (set.length)

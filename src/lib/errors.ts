@@ -22,6 +22,11 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: details ? { code, message, details } : { code, message } };
 }
 
+/** The JSON envelope of an ApiError as a Response, for middleware that answers with a Response of its own. */
+export function errorResponse(err: ApiError): Response {
+  return Response.json(errorBody(err.code, err.message, err.details), { status: err.status, headers: err.headers });
+}
+
 export const notFound = (what: string, name: string) =>
   new ApiError(404, "not_found", `${what} '${name}' does not exist.`);
 

@@ -10,7 +10,7 @@
 
 const enc = new TextEncoder();
 
-export interface GroupLinks {
+export interface TaskgroupLinks {
   expires: number;
   signature: string;
 }
@@ -50,7 +50,7 @@ type Which = "outputs" | "inputs";
 const filePath = (which: Which, step: string, fileName: string) =>
   `${which}/${encodeURIComponent(step)}/${encodeURIComponent(fileName)}`;
 
-const signedUrl = (origin: string, client: string, id: string, links: GroupLinks, path: string) =>
+const signedUrl = (origin: string, client: string, id: string, links: TaskgroupLinks, path: string) =>
   `${origin}${linkPrefix(client, id)}/${links.expires}/${links.signature}/${path}`;
 
 /** Where a step's output is downloaded: the signed link when the group has one, else the authenticated route. */
@@ -58,7 +58,7 @@ export function outputLink(
   origin: string,
   client: string,
   id: string,
-  links: GroupLinks | undefined,
+  links: TaskgroupLinks | undefined,
   step: string,
   fileName: string,
 ): string {
@@ -74,7 +74,7 @@ export function inputLink(
   origin: string,
   client: string,
   id: string,
-  links: GroupLinks | undefined,
+  links: TaskgroupLinks | undefined,
   step: string,
   fileName: string,
 ): string | null {

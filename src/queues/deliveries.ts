@@ -1,7 +1,7 @@
 import { attemptDelivery } from "../delivery/send";
 import { sendEmail } from "../delivery/email";
 import type { DeliveryMessage, PendingDelivery } from "../delivery/types";
-import { clientStore, taskGroup } from "../lib/stubs";
+import { clientStore, taskgroupStub } from "../lib/stubs";
 import { fault } from "../lib/faults";
 import { withRetries } from "../lib/retry";
 import { isMailto } from "../schemas/callbacks";
@@ -19,7 +19,7 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
       const { client, taskgroupId, deliveryId, token } = msg.body;
       // A fresh stub per call: once the object resets (a deploy, an abort), an old stub stays broken, and
       // retrying the record on it would fail the message, re-claim the send and post the webhook twice.
-      const group = () => taskGroup(env, client, taskgroupId);
+      const group = () => taskgroupStub(env, client, taskgroupId);
       const q = { messageId: msg.id, delivery: msg.attempts };
       try {
         fault("rpc:claim_delivery", client);
@@ -54,7 +54,7 @@ function signingSecrets(env: Pick<Env, "CLIENTS">, client: string) {
 export async function consumeDeadDeliveries(batch: MessageBatch<DeliveryMessage>, env: Pick<Env, "TASKGROUPS">) {
   for (const msg of batch.messages) {
     try {
-      await taskGroup(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(
+      await taskgroupStub(env, msg.body.client, msg.body.taskgroupId).deadLetterDelivery(
         msg.body.deliveryId,
         msg.body.token,
       );

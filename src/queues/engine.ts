@@ -1,5 +1,5 @@
 import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "../durable/taskgroup-model";
-import { taskGroup } from "../lib/stubs";
+import { taskgroupStub } from "../lib/stubs";
 
 /**
  * All a step runner may ask of the engine: to claim its step, report progress, and report the
@@ -16,7 +16,7 @@ export interface Engine {
 
 /** The engine as the API Worker reaches it: the taskgroup's Durable Object. */
 export function directEngine(env: Pick<Env, "TASKGROUPS">): Engine {
-  const group = (m: StepMessage) => taskGroup(env, m.client, m.taskgroupId);
+  const group = (m: StepMessage) => taskgroupStub(env, m.client, m.taskgroupId);
   return {
     claim: (m, q) => group(m).claimStep(m, q) as Promise<ClaimedStep | "busy" | null>,
     progress: (m, run, percent) => group(m).reportProgress(m, run, percent),

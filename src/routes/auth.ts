@@ -1,5 +1,6 @@
-import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../lib/errors";
+import type { Context, MiddlewareHandler } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { ApiError, errorResponse } from "../lib/errors";
 import { isValidSecretsKey, timingSafeEqualText } from "../lib/crypto";
 import { clientStore, directory } from "../lib/stubs";
 import { isDev, type AppEnv } from "./app-env";
@@ -12,6 +13,9 @@ export function parseApiKey(key: string): { client: string; prefix: string } | n
   return m ? { client: m[1]!, prefix: m[2]!.slice(0, 8) } : null;
 }
 
+/** RFC 6750's token68: what bearerAuth accepts after "Bearer ". */
+const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+
 const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="cascade"' });
 
@@ -22,6 +26,13 @@ export function requireConfigured(env: Env): void {
       503,
       "not_configured",
       "This Cascade deployment is not configured: set the ADMIN_TOKEN and SECRETS_KEY secrets (wrangler secret put).",
+    );
+  }
+  if (!BEARER_TOKEN.test(env.ADMIN_TOKEN)) {
+    throw new ApiError(
+      503,
+      "not_configured",
+      "ADMIN_TOKEN may hold only letters, digits and - . _ ~ + / (a bearer token): set it again.",
     );
   }
   if (!isValidSecretsKey(env.SECRETS_KEY)) {
@@ -47,32 +58,58 @@ async function ensureDemoClient(env: Env, key: string): Promise<void> {
   demoReady = true;
 }
 
-/** `Authorization: Bearer <key>` or `client` + `api-key` headers; sets the authenticated client. */
-export const clientAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireConfigured(c.env);
-  const bearer = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
-  const key = bearer ?? c.req.header("api-key")?.trim();
-  if (!key) throw unauthorized("Send 'Authorization: Bearer <api-key>', or the 'client' and 'api-key' headers.");
+/**
+ * Hono's bearerAuth for `Authorization: Bearer …`, answering every refusal with our 401 envelope
+ * (a malformed header too: the contract's "missing or wrong credentials" are all 401).
+ */
+function bearer(verifyToken: (token: string, c: Context<AppEnv>) => Promise<boolean>, hint: string) {
+  const refuse = (message: string) => () => errorResponse(unauthorized(message));
+  return bearerAuth<AppEnv>({
+    realm: "cascade",
+    verifyToken,
+    noAuthenticationHeader: { message: refuse(hint) },
+    invalidAuthenticationHeader: { message: refuse(hint) },
+    invalidToken: { message: refuse("The API key or client name is wrong.") },
+  });
+}
+
+/** A client's key, checked against its ClientStore; on success the request belongs to that client. */
+async function verifyClientKey(c: Context<AppEnv>, key: string, client?: string): Promise<boolean> {
   const parsed = parseApiKey(key);
-  const headerClient = c.req.header("client")?.trim();
-  if (!parsed || (!bearer && headerClient !== parsed.client))
-    throw unauthorized("The API key or client name is wrong.");
+  if (!parsed || (client !== undefined && client !== parsed.client)) return false;
   await ensureDemoClient(c.env, key);
   if (!(await clientStore(c.env, parsed.client).verifyKey(parsed.prefix, key))) {
     if ((await directory(c.env).count()) === 0) {
       throw new ApiError(503, "not_configured", "No clients exist yet: create one with POST /api/admin/clients.");
     }
-    throw unauthorized("The API key or client name is wrong.");
+    return false;
   }
   c.set("client", parsed.client);
+  return true;
+}
+
+const clientBearer = bearer(
+  (token, c) => verifyClientKey(c, token),
+  "Send 'Authorization: Bearer <api-key>', or the 'client' and 'api-key' headers.",
+);
+
+/** `Authorization: Bearer <key>`, or the `client` + `api-key` header pair; sets the authenticated client. */
+export const clientAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireConfigured(c.env);
+  const apiKey = c.req.header("api-key")?.trim();
+  if (c.req.header("authorization") !== undefined || !apiKey) return clientBearer(c, next);
+  if (!(await verifyClientKey(c, apiKey, c.req.header("client")?.trim() ?? "")))
+    throw unauthorized("The API key or client name is wrong.");
   await next();
 };
+
+const adminBearer = bearer(
+  (token, c) => timingSafeEqualText(token, c.env.ADMIN_TOKEN),
+  "Admin endpoints need 'Authorization: Bearer <ADMIN_TOKEN>'.",
+);
 
 /** The operator's endpoints take `Authorization: Bearer <ADMIN_TOKEN>`. */
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   requireConfigured(c.env);
-  const token = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization") ?? "")?.[1]?.trim();
-  if (!token || !(await timingSafeEqualText(token, c.env.ADMIN_TOKEN)))
-    throw unauthorized("Admin endpoints need 'Authorization: Bearer <ADMIN_TOKEN>'.");
-  await next();
+  return adminBearer(c, next);
 };

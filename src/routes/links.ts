@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { activeSecrets } from "../durable/client-store";
 import { ApiError } from "../lib/errors";
 import { linkIsGenuine } from "../lib/signed-links";
-import { clientStore, taskGroup } from "../lib/stubs";
+import { clientStore, taskgroupStub } from "../lib/stubs";
 import { filesOf } from "../lib/files";
 import { errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
@@ -59,7 +59,7 @@ links.openapi(
       );
     return (await serveOutput(
       filesOf(c.env, client),
-      () => taskGroup(c.env, client, id),
+      () => taskgroupStub(c.env, client, id),
       step,
       file_name,
       which,

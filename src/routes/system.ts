@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { GroupSystemView } from "../durable/system-view";
+import type { TaskgroupSystemView } from "../durable/system-view";
 import { filesOf } from "../lib/files";
-import { clientStore, taskGroup } from "../lib/stubs";
+import { clientStore, taskgroupStub } from "../lib/stubs";
 import { errorResponses } from "../schemas/common";
 import { router } from "./app-env";
 
@@ -74,9 +74,9 @@ system.openapi(
     for (const d of dead) ids.add(d.task_id);
     const views = (
       await Promise.all(
-        [...ids].map((id) => taskGroup(c.env, client, id).systemView() as Promise<GroupSystemView | null>),
+        [...ids].map((id) => taskgroupStub(c.env, client, id).systemView() as Promise<TaskgroupSystemView | null>),
       )
-    ).filter((v): v is GroupSystemView => v !== null);
+    ).filter((v): v is TaskgroupSystemView => v !== null);
 
     const now = Date.now();
     const queues: z.infer<typeof queueRow>[] = (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map((runtime) => {

@@ -1,10 +1,10 @@
 import { DOWNLOAD_HEADERS } from "../lib/download-headers";
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError, notFound } from "../lib/errors";
-import { clientStore, taskGroup } from "../lib/stubs";
+import { clientStore, taskgroupStub } from "../lib/stubs";
 import { filesOf, type ClientFiles } from "../lib/files";
 import { withRetries } from "../lib/retry";
-import type { CommandResult } from "../durable/task-group";
+import type { CommandResult } from "../durable/taskgroup";
 import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
 import { router } from "./app-env";
 import { STATUSES, taskgroupView } from "../schemas/taskgroup";
@@ -17,10 +17,10 @@ const idParam = z.object({ id: z.uuid({ message: "a task id is a UUID" }) });
  * The taskgroup's object. It is named by client and id, so another client's id reaches an empty
  * object: a 404. The index answers first; the object itself when its index row is still on its way.
  */
-async function ownedGroup(c: Context<AppEnv>, id: string) {
+async function ownedTaskgroup(c: Context<AppEnv>, id: string) {
   const client = c.get("client");
   // A fresh stub per call: a stub whose object was reset under it stays broken.
-  const group = () => taskGroup(c.env, client, id);
+  const group = () => taskgroupStub(c.env, client, id);
   if (!(await clientStore(c.env, client).hasTaskgroup(id)) && (await read(() => group().status())) === null)
     throw notFound("Taskgroup", id);
   return group;
@@ -42,7 +42,7 @@ for (const kind of ["taskgroup", "task"] as const) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const group = await ownedGroup(c, id);
+      const group = await ownedTaskgroup(c, id);
       const view = await read(() => group().view());
       if (!view) throw notFound("Taskgroup", id);
       return c.json(view, 200);
@@ -128,14 +128,14 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, step, file_name } = c.req.valid("param");
-    return (await serveOutput(filesOf(c.env, c.get("client")), await ownedGroup(c, id), step, file_name)) as never;
+    return (await serveOutput(filesOf(c.env, c.get("client")), await ownedTaskgroup(c, id), step, file_name)) as never;
   },
 );
 
 /** A step's output (or, behind signed links, input) file as a download: 410 once retention deleted it. */
 export async function serveOutput(
   files: ClientFiles,
-  group: () => ReturnType<typeof taskGroup>,
+  group: () => ReturnType<typeof taskgroupStub>,
   step: string,
   fileName: string,
   which: "outputs" | "inputs" = "outputs",
@@ -175,7 +175,7 @@ for (const action of ["cancel", "retry"] as const) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const group = await ownedGroup(c, id);
+      const group = await ownedTaskgroup(c, id);
       // One id per request: a repeat after a reset of the object gets the first answer, not a 409.
       const requestId = crypto.randomUUID();
       const result: CommandResult = await withRetries(
@@ -210,7 +210,7 @@ taskgroups.openapi(
   }),
   async (c) => {
     const { id, delivery_id } = c.req.valid("param");
-    const outcome = await (await ownedGroup(c, id))().redeliver(delivery_id);
+    const outcome = await (await ownedTaskgroup(c, id))().redeliver(delivery_id);
     if (outcome === "not_found") throw notFound("Delivery", delivery_id);
     if (outcome === "not_dead")
       throw new ApiError(

@@ -1,12 +1,12 @@
 import { configurationDocs } from "../lib/client-documents";
-import { linkSignature, type GroupLinks } from "../lib/signed-links";
+import { linkSignature, type TaskgroupLinks } from "../lib/signed-links";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { validateChain, chainOf } from "../schemas/configuration";
 import {
   applyExtras,
   readSubmission,
-  taskToGroupFields,
+  taskToTaskgroupFields,
   type FieldValue,
   type Submission,
 } from "../schemas/submission";
@@ -17,7 +17,7 @@ import { jsonDepth, MAX_JSON_DEPTH } from "../schemas/json-limits";
 import { safeFileName } from "../lib/file-names";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
-import { clientStore, taskGroup } from "../lib/stubs";
+import { clientStore, taskgroupStub } from "../lib/stubs";
 import { fault } from "../lib/faults";
 import { withRetries } from "../lib/retry";
 import { checkDeclaredLength, mediaType, readStreamedForm, StoredFile } from "../lib/uploads";
@@ -66,12 +66,12 @@ async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, F
 }
 
 /** The group's output link signature, with the client's current signing secret. */
-async function groupLinks(
+async function taskgroupLinks(
   store: ReturnType<typeof clientStore>,
   client: string,
   id: string,
   ttlSeconds: number,
-): Promise<GroupLinks> {
+): Promise<TaskgroupLinks> {
   const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
   return { expires, signature: await linkSignature((await store.signingSecrets()).current, client, id, expires) };
 }
@@ -133,7 +133,7 @@ async function buildSpec(
     customData: sub.customData,
     workflow: sub.workflow,
     origin: new URL(c.req.url).origin,
-    links: await groupLinks(store, client, id, Number(c.env.LINK_TTL_S)),
+    links: await taskgroupLinks(store, client, id, Number(c.env.LINK_TTL_S)),
   };
 }
 
@@ -163,7 +163,7 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   const id = crypto.randomUUID();
   const raw = await readFields(c, id);
   try {
-    return await accept(c, kind, client, id, kind === "task" ? taskToGroupFields(raw) : raw);
+    return await accept(c, kind, client, id, kind === "task" ? taskToTaskgroupFields(raw) : raw);
   } catch (err) {
     // A refused request started nothing: the files it stored go with it. (After a 503 the group may
     // exist after all, so they stay; retention removes them with it.)
@@ -203,7 +203,7 @@ async function accept(
     if (prior.conflict)
       throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used with a different request body.");
     if (prior.taskId !== id) {
-      if ((await taskGroup(c.env, client, prior.taskId).status()) !== null) {
+      if ((await taskgroupStub(c.env, client, prior.taskId).status()) !== null) {
         const repeated = storedKeys(fields);
         await filesOf(c.env, client).delete(repeated);
         return accepted(prior.taskId);
@@ -218,7 +218,7 @@ async function accept(
     // Creating is idempotent: a repeat after a reset finds the group stored and only finishes starting it.
     await withRetries(() => {
       fault("rpc:create", client);
-      return taskGroup(c.env, client, id).create(spec);
+      return taskgroupStub(c.env, client, id).create(spec);
     }, 2);
   } catch (err) {
     console.error(JSON.stringify({ msg: "taskgroup not created", task_id: id, error: String(err) }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyExtras, readSubmission, taskToGroupFields } from "./submission";
+import { applyExtras, readSubmission, taskToTaskgroupFields } from "./submission";
 import { StoredFile } from "../lib/uploads";
 
 const fields = (o: Record<string, unknown>) => new Map(Object.entries(o));
@@ -40,9 +40,9 @@ describe("readSubmission", () => {
   });
 });
 
-describe("taskToGroupFields", () => {
+describe("taskToTaskgroupFields", () => {
   it("maps a task's unprefixed fields onto its configuration", () => {
-    const out = taskToGroupFields(
+    const out = taskToTaskgroupFields(
       fields({ configuration_name: "c", data_url: "https://x", extras: "{}", webhook_url: "https://h" }),
     );
     expect(Object.fromEntries(out)).toEqual({

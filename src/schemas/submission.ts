@@ -46,7 +46,7 @@ function parseJsonField(value: FieldValue, field: string): unknown {
 }
 
 /** A task names one configuration with unprefixed fields; it maps onto a one-step taskgroup. */
-export function taskToGroupFields(fields: Map<string, FieldValue>): Map<string, FieldValue> {
+export function taskToTaskgroupFields(fields: Map<string, FieldValue>): Map<string, FieldValue> {
   const name = fields.get("configuration_name");
   if (typeof name !== "string" || !name) throw badRequest("missing_field", "configuration_name is required.");
   const out = new Map<string, FieldValue>([["configuration_names", [name]]]);

@@ -1,9 +1,9 @@
-/** What the engine tiers look at inside a TaskGroup object: its runs, its outbox, its steps' leases. */
+/** What the engine tiers look at inside a Taskgroup object: its runs, its outbox, its steps' leases. */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, inject } from "vitest";
-import type { TaskGroup } from "../../src/durable/task-group";
-import { taskGroup } from "../../src/lib/stubs";
+import type { Taskgroup } from "../../src/durable/taskgroup";
+import { taskgroupStub } from "../../src/lib/stubs";
 import { apiJson, newClient, newSink, putConfiguration, putStorage, s3, submit, type TestClient } from "./api";
 
 export interface Run {
@@ -14,7 +14,7 @@ export interface Run {
 }
 
 export async function internals(c: TestClient, id: string) {
-  return runInDurableObject(taskGroup(env, c.name, id), (_: TaskGroup, state) => ({
+  return runInDurableObject(taskgroupStub(env, c.name, id), (_: Taskgroup, state) => ({
     runs: state.storage.sql
       .exec<Run & Record<string, SqlStorageValue>>(
         "SELECT idx, run, claimed_at, reported_at FROM step_runs ORDER BY idx, run",
@@ -63,7 +63,7 @@ export async function s3Keys(prefix: string): Promise<string[]> {
 
 /** The engine's columns of one step. */
 export async function stepRow(c: TestClient, id: string, idx = 0) {
-  return runInDurableObject(taskGroup(env, c.name, id), (_: TaskGroup, state) =>
+  return runInDurableObject(taskgroupStub(env, c.name, id), (_: Taskgroup, state) =>
     state.storage.sql
       .exec<{
         state: string;
@@ -91,7 +91,7 @@ export async function waitForStep(c: TestClient, id: string, want: (s: any) => b
  * A group whose first step reads its input from a receiver that answers as `script` says, so it
  * can be held "running" (slow answers) or failed retryably (5xx); a second step uploads its output.
  */
-export async function slowGroup(
+export async function slowTaskgroup(
   script: { status: number; delayMs?: number }[],
   fields: (c: TestClient) => Promise<Record<string, unknown>> = async () => ({}),
   wait: (s: any) => boolean = (s) => s.state === "running",
@@ -108,5 +108,5 @@ export async function slowGroup(
     ...(await fields(c)),
   });
   await waitForStep(c, body.task_id, wait);
-  return { c, id: body.task_id as string, source, stub: taskGroup(env, c.name, body.task_id) };
+  return { c, id: body.task_id as string, source, stub: taskgroupStub(env, c.name, body.task_id) };
 }

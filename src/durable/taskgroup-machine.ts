@@ -1,17 +1,17 @@
 import type { StepFile } from "../adapters/types";
 import type { Failure } from "../lib/failures";
-import type { GroupEvent } from "../delivery/render";
+import type { TaskgroupEvent } from "../delivery/render";
 import { TERMINAL } from "../schemas/status";
-import type { GroupStatus, StepState } from "./taskgroup-model";
+import type { TaskgroupStatus, StepState } from "./taskgroup-model";
 
 /**
- * The TaskGroup's transitions as pure functions: (state, command) → (changes, effects, reply).
+ * The Taskgroup's transitions as pure functions: (state, command) → (changes, effects, reply).
  * The object applies the changes and writes the effects to its outbox in one storage transaction,
  * so a state change and the messages it causes can never be separated by a failure or a reset.
  */
 
 export { TERMINAL };
-export const isTerminal = (s: GroupStatus) => TERMINAL.includes(s);
+export const isTerminal = (s: TaskgroupStatus) => TERMINAL.includes(s);
 
 /** A step as the machine sees it (a StepRow with its JSON columns parsed). */
 export interface MachineStep {
@@ -39,8 +39,8 @@ export interface MachineStep {
   ended_at: string | null;
 }
 
-export interface MachineGroup {
-  status: GroupStatus;
+export interface MachineTaskgroup {
+  status: TaskgroupStatus;
   steps: MachineStep[];
 }
 
@@ -78,7 +78,7 @@ export type StepPatch = Partial<Omit<MachineStep, "idx" | "segs">> & {
 };
 
 export interface InfoPatch {
-  status?: GroupStatus;
+  status?: TaskgroupStatus;
   started_at?: string;
   ended_at?: string | null;
   retention_at?: number | null;
@@ -87,7 +87,7 @@ export interface InfoPatch {
 export type Effect =
   /** Send the step's message (the object gives it a fresh token), after `delaySeconds`. */
   | { type: "enqueue"; idx: number; delaySeconds: number }
-  | { type: "emit"; event: GroupEvent }
+  | { type: "emit"; event: TaskgroupEvent }
   /** The client's taskgroup index should reflect the new status. */
   | { type: "index" }
   /** The group has ended: storage targets it uploaded to are notified. */
@@ -115,7 +115,7 @@ export const retryDelaySeconds = (attempts: number) => Math.min(300, 5 * 2 ** Ma
 class Builder {
   readonly t: Transition = { info: {}, steps: new Map(), effects: [], reply: { type: "done" } };
   constructor(
-    readonly g: MachineGroup,
+    readonly g: MachineTaskgroup,
     readonly l: MachineLimits,
   ) {}
   get iso() {
@@ -166,7 +166,7 @@ class Builder {
     this.end("Failed");
   }
 
-  end(status: GroupStatus) {
+  end(status: TaskgroupStatus) {
     this.t.info = { ...this.t.info, status, ended_at: this.iso, retention_at: this.l.now + this.l.retentionMs };
     this.effect({ type: "index" });
     this.effect({ type: "emit", event: { type: "job.ended" } });
@@ -208,7 +208,7 @@ function startRun(b: Builder, s: MachineStep, c: Extract<Command, { type: "claim
   return b.reply({ type: "claimed", run });
 }
 
-export function transition(g: MachineGroup, c: Command, l: MachineLimits): Transition {
+export function transition(g: MachineTaskgroup, c: Command, l: MachineLimits): Transition {
   const b = new Builder(g, l);
   const terminal = isTerminal(g.status);
   switch (c.type) {

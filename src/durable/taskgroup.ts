@@ -7,7 +7,7 @@ import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
 import { notifyDelivery, uploadTargets } from "../delivery/plan";
 import { DeliveryLog, type DeliveryClaim } from "../delivery/log";
-import { TASK_GROUP_MIGRATIONS } from "./task-group-schema";
+import { TASKGROUP_MIGRATIONS } from "./taskgroup-schema";
 import {
   isTerminal,
   transition,
@@ -15,33 +15,35 @@ import {
   type FailureReason,
   type Reply,
   type StepOutcome,
-} from "./group-machine";
+} from "./taskgroup-machine";
 import { Outbox, type OutboxItem } from "./outbox";
 import { json, parse, Sql } from "./sql";
 import { sendOutboxItem } from "./outbox-send";
 import { writeTransition } from "./transition-writer";
-import { systemViewOf, type GroupSystemView } from "./system-view";
-import { claimedOf, machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./task-group-view";
+import { systemViewOf, type TaskgroupSystemView } from "./system-view";
+import { claimedOf, machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./taskgroup-view";
 import { filesOf, r2Keys } from "../lib/files";
-import { deleteGroupFiles } from "./retention";
+import { deleteTaskgroupFiles } from "./retention";
 import type { AttemptRecord } from "../delivery/types";
-import type { ClaimedStep, GroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
+import type { ClaimedStep, TaskgroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
 
-export type CommandResult = { ok: true; status: GroupStatus } | { ok: false; status: GroupStatus | null; why: string };
+export type CommandResult =
+  | { ok: true; status: TaskgroupStatus }
+  | { ok: false; status: TaskgroupStatus | null; why: string };
 
 /**
- * One taskgroup. Every change is a transition of the pure machine (group-machine.ts), applied in
+ * One taskgroup. Every change is a transition of the pure machine (taskgroup-machine.ts), applied in
  * one storage transaction together with the outbox rows for its effects; the outbox is sent after
  * the commit, and the alarm sends whatever is left, watches leases, and runs retention.
  */
-export class TaskGroup extends DurableObject<Env> {
+export class Taskgroup extends DurableObject<Env> {
   private readonly sql: Sql;
   private readonly outbox: Outbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = new Sql(ctx.storage);
-    this.sql.migrate(TASK_GROUP_MIGRATIONS);
+    this.sql.migrate(TASKGROUP_MIGRATIONS);
     this.outbox = new Outbox(this.sql);
   }
 
@@ -217,7 +219,7 @@ export class TaskGroup extends DurableObject<Env> {
 
   /** Retention: every R2 object of this taskgroup goes; the record stays. */
   private async deleteFiles(info: InfoRow): Promise<void> {
-    await deleteGroupFiles(filesOf(this.env, info.client), info.id, parse<TaskgroupSpec>(info.spec));
+    await deleteTaskgroupFiles(filesOf(this.env, info.client), info.id, parse<TaskgroupSpec>(info.spec));
     this.sql.run("UPDATE info SET files_deleted_at = ?", new Date().toISOString());
     this.armAlarm();
   }
@@ -354,12 +356,12 @@ export class TaskGroup extends DurableObject<Env> {
 
   // ---- RPC: reads ----
 
-  async status(): Promise<GroupStatus | null> {
+  async status(): Promise<TaskgroupStatus | null> {
     return this.info()?.status ?? null;
   }
 
   /** This group's share of the System page (src/durable/system-view.ts); null when it holds no taskgroup. */
-  async systemView(): Promise<GroupSystemView | null> {
+  async systemView(): Promise<TaskgroupSystemView | null> {
     const info = this.info();
     if (!info) return null;
     return systemViewOf(parse<TaskgroupSpec>(info.spec), info.created_at, this.steps(), this.deliveries(info).list());

@@ -1,8 +1,8 @@
 import { DELIVERY_LEASES, DELIVERY_SCHEMA } from "../delivery/log";
 import { OUTBOX_SCHEMA } from "./outbox";
 
-/** The TaskGroup object's SQLite schema, one entry per version (applied on wake by Sql.migrate). */
-export const TASK_GROUP_MIGRATIONS = [
+/** The Taskgroup object's SQLite schema, one entry per version (applied on wake by Sql.migrate). */
+export const TASKGROUP_MIGRATIONS = [
   `CREATE TABLE info (id TEXT PRIMARY KEY, client TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
      spec TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT);
    CREATE TABLE steps (idx INTEGER PRIMARY KEY, name TEXT NOT NULL, state TEXT NOT NULL,

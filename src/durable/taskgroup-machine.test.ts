@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { transition, type Command, type MachineGroup, type MachineStep } from "./group-machine";
+import { transition, type Command, type MachineTaskgroup, type MachineStep } from "./taskgroup-machine";
 import { segmentsOf } from "../adapters/catalog";
 
 const NOW = 1_700_000_000_000;
@@ -26,7 +26,7 @@ function step(idx: number, over: Partial<MachineStep> = {}): MachineStep {
     ...over,
   };
 }
-const group = (status: MachineGroup["status"], ...steps: MachineStep[]): MachineGroup => ({ status, steps });
+const group = (status: MachineTaskgroup["status"], ...steps: MachineStep[]): MachineTaskgroup => ({ status, steps });
 const claim = (over: Partial<Extract<Command, { type: "claim" }>> = {}): Command => ({
   type: "claim",
   idx: 0,

@@ -1,18 +1,18 @@
 import { segmentsOf } from "../adapters/catalog";
 import type { StepFile } from "../adapters/types";
-import { outputUrl, type GroupSnapshot } from "../delivery/render";
+import { outputUrl, type TaskgroupSnapshot } from "../delivery/render";
 import type { DeliveryLog } from "../delivery/log";
 import { vccPayload } from "./results";
 import { parse } from "./sql";
-import { isTerminal, type MachineStep } from "./group-machine";
-import type { ClaimedStep, GroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
+import { isTerminal, type MachineStep } from "./taskgroup-machine";
+import type { ClaimedStep, TaskgroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
 
-/** The TaskGroup object's rows, as its SQLite tables hold them. */
+/** The Taskgroup object's rows, as its SQLite tables hold them. */
 export interface InfoRow extends Record<string, SqlStorageValue> {
   id: string;
   client: string;
   kind: string;
-  status: GroupStatus;
+  status: TaskgroupStatus;
   spec: string;
   created_at: string;
   started_at: string | null;
@@ -67,7 +67,7 @@ export function machineStep(r: StepRow): MachineStep {
 }
 
 /** The group as callbacks see it at one moment. */
-export function snapshotOf(info: InfoRow, steps: StepRow[]): GroupSnapshot {
+export function snapshotOf(info: InfoRow, steps: StepRow[]): TaskgroupSnapshot {
   const spec = parse<TaskgroupSpec>(info.spec);
   return {
     id: info.id,
