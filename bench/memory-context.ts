@@ -17,7 +17,11 @@ export async function memoryContext(
     taskgroupId: "bench",
     step: "bench",
     startedMs: 0,
-    read: async (f) => ({ arrayBuffer: async () => files.get(f.key)! }) as unknown as R2ObjectBody,
+    read: async (f, range) => {
+      const all = files.get(f.key)!;
+      const bytes = range ? all.slice(range.offset, range.offset + range.length) : all;
+      return { arrayBuffer: async () => bytes } as unknown as R2ObjectBody;
+    },
     asset: async (_param, name) => file(name),
     write: async (fileName, body, contentType) => {
       const bytes = body as ArrayBuffer | Uint8Array;

@@ -3,6 +3,7 @@ import { imageBench } from "./image.mjs";
 import { videoBench, videoLimits } from "./video.mjs";
 import { uploadsBench } from "./uploads.mjs";
 import { engineBench } from "./engine.mjs";
+import { encodersBench } from "./encoders.mjs";
 
 const only = process.argv[2];
 if (!only || only === "image") await imageBench();
@@ -10,3 +11,4 @@ if (!only || only === "video") await videoBench();
 if (!only || only === "uploads") await uploadsBench();
 if (!only || only === "engine") await engineBench();
 if (only === "limits") await videoLimits();
+if (only === "encoders") await encodersBench();

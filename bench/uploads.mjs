@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
-import WebSocket from "ws";
+import { isolateMemory } from "./isolate-memory.mjs";
 
 const MB = 1024 * 1024;
 const pattern = (from, length) => {
@@ -39,35 +39,6 @@ function workerdRss(pgid) {
     .split("\n")
     .filter((l) => /workerd/.test(l))
     .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]) * 1024, 0);
-}
-
-/** The Worker isolate behind wrangler dev's inspector: its whole heap, in bytes, on demand. */
-async function isolateMemory(inspectorPort) {
-  const ws = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`);
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let id = 0;
-  const pending = new Map();
-  ws.on("message", (m) => {
-    const d = JSON.parse(String(m));
-    if (d.id && pending.has(d.id)) {
-      pending.get(d.id)(d.result);
-      pending.delete(d.id);
-    }
-  });
-  return {
-    async read() {
-      const r = await new Promise((resolve) => {
-        const i = ++id;
-        pending.set(i, resolve);
-        ws.send(JSON.stringify({ id: i, method: "Runtime.getHeapUsage" }));
-      });
-      return r.usedSize + r.backingStorageSize + r.embedderHeapUsedSize;
-    },
-    close: () => ws.close(),
-  };
 }
 
 /**
@@ -125,7 +96,7 @@ async function start(args, port, inspectorPort, env = {}) {
     if (Date.now() > until) throw new Error(`${args.join(" ")} did not come up`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  const isolate = await isolateMemory(inspectorPort);
+  const isolate = await isolateMemory(`ws://127.0.0.1:${inspectorPort}/ws`);
   const stop = () => {
     isolate.close();
     process.kill(-proc.pid, "SIGTERM");

@@ -192,6 +192,15 @@ describe("video: bad input fails the step clearly", () => {
     expect(done.results[0].result).toMatch(/^clip\.mp4 could not be read as a video \(.+\)\.$/);
   });
 
+  it("an MP4 cut off before its index (as a plain encoder writes it, index last) says so", async () => {
+    const whole = await video({ w: 64, h: 64, d: 2, fps: 5, audio: false, color: "black", moovAtEnd: true });
+    const done = await run("thumb0", whole.slice(0, whole.byteLength - 400));
+    expect(done.status).toBe("Failed");
+    expect(done.results[0].result).toBe(
+      "clip.mp4 could not be read as a video (the file has no MP4 index (moov box)).",
+    );
+  });
+
   it("an input over the size cap (1 MB in tests)", async () => {
     const big = crypto.getRandomValues(new Uint8Array(1_200_000).subarray(0, 65536));
     const padded = new Uint8Array(1_200_000);
@@ -206,13 +215,13 @@ describe("video: bad input fails the step clearly", () => {
     expect(done.results[0].result).toBe("clip.mp4 lasts 12 s, over the 10 s video limit of the media Worker.");
   });
 
-  it("an input with frames over 1280×720 (ffmpeg would outgrow the isolate)", async () => {
-    const hd = await video({ w: 1920, h: 1080, d: 1, fps: 2, audio: false, color: "black" });
+  it("an input with frames over 960×540 (ffmpeg would outgrow the isolate), refused from its index", async () => {
+    const hd = await video({ w: 1280, h: 720, d: 1, fps: 2, audio: false, color: "black" });
     const done = await run("thumb0", hd);
-    expect(done.results[0].result).toMatch(/^clip\.mp4 is 1920×1080; the media Worker handles up to 1280×720/);
+    expect(done.results[0].result).toMatch(/^clip\.mp4 is 1280×720; the media Worker handles up to 960×540/);
   });
 
-  it("an output scaled past 1280×720 is refused before ffmpeg allocates it: transcode, thumbnail, overlay", async () => {
+  it("an output scaled past 960×540 is refused before ffmpeg allocates it: transcode, thumbnail, overlay", async () => {
     // Each was once accepted up to 7680 wide: a frame far beyond what the isolate's memory holds.
     await putConfiguration(c, "wide-transcode", { adapter: "video-transcode", params: { width: 7680 } });
     await putConfiguration(c, "wide-thumb", { adapter: "video-thumbnail", params: { width: 7680 } });
@@ -223,10 +232,10 @@ describe("video: bad input fails the step clearly", () => {
     const [transcode, thumb, overlay] = await Promise.all(
       ["wide-transcode", "wide-thumb", "wide-overlay"].map((n) => run(n, blue)),
     );
-    expect(transcode.results[0].result).toMatch(/^the output is 7680×5760; the media Worker handles up to 1280×720/);
-    expect(thumb.results[0].result).toMatch(/^the thumbnail is 7680×5760; the media Worker handles up to 1280×720/);
+    expect(transcode.results[0].result).toMatch(/^the output is 7680×5760; the media Worker handles up to 960×540/);
+    expect(thumb.results[0].result).toMatch(/^the thumbnail is 7680×5760; the media Worker handles up to 960×540/);
     expect(overlay.results[0].result).toMatch(
-      /^the overlay logo\.png is 7680×7680; the media Worker handles up to 1280×720/,
+      /^the overlay logo\.png is 7680×7680; the media Worker handles up to 960×540/,
     );
     for (const done of [transcode, thumb, overlay])
       expect([done.status, done.steps[0].attempts]).toEqual(["Failed", 1]);

@@ -1,7 +1,7 @@
 import { StepError } from "../lib/failures";
 import type { Adapter } from "./types";
 import { videoJoinParams, type VideoJoinParams } from "./video-join.params";
-import { finish, H264, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
+import { finish, h264, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
@@ -52,7 +52,7 @@ export const videoJoin: Adapter<VideoJoinParams> = {
       "[v]",
       "-map",
       "[a]",
-      ...H264,
+      ...h264(),
       "-c:a",
       "aac",
       "-b:a",

@@ -2,7 +2,7 @@ import { StepError } from "../lib/failures";
 import type { Adapter } from "./types";
 import { videoOverlayParams, type VideoOverlayParams } from "./video-overlay.params";
 import { probe } from "./video/ffmpeg";
-import { checkFrame, finish, H264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
+import { checkFrame, finish, h264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
 
 /** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
 export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): {
@@ -29,7 +29,7 @@ export function overlayArgs(p: VideoOverlayParams): string[] {
     "[v]",
     "-map",
     "0:a?",
-    ...H264,
+    ...h264(),
     "-c:a",
     "copy",
     ...MP4,

@@ -1,6 +1,6 @@
 import type { Adapter } from "./types";
 import { videoTranscodeParams, type VideoTranscodeParams } from "./video-transcode.params";
-import { checkFrame, finish, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
+import { checkFrame, finish, h264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
 
 export function scaleFilter(p: Pick<VideoTranscodeParams, "width" | "height">): string[] {
   if (!p.width && !p.height) return [];
@@ -18,20 +18,7 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const rate = p.video_bitrate
       ? ["-b:v", p.video_bitrate, "-maxrate", p.video_bitrate, "-bufsize", p.video_bitrate]
       : ["-crf", "23"];
-    const codec = [
-      "-c:v",
-      "libx264",
-      "-preset",
-      "veryfast",
-      ...rate,
-      "-pix_fmt",
-      "yuv420p",
-      ...scaleFilter(p),
-      "-c:a",
-      "aac",
-      "-b:a",
-      p.audio_bitrate,
-    ];
+    const codec = [...h264(rate), ...scaleFilter(p), "-c:a", "aac", "-b:a", p.audio_bitrate];
     const name = stem(input.file_name);
     if (p.format === "mp4") {
       const out = await run({ "in.mp4": video.data }, ["-i", "in.mp4", ...codec, ...MP4, "out.mp4"], ctx);

@@ -18,7 +18,7 @@ export type Failure =
   | { kind: "video_unsupported"; fileName: string; detail: string }
   | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number }
   | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number }
-  | { kind: "video_frame_too_large"; fileName: string; width: number; height: number }
+  | { kind: "video_frame_too_large"; fileName: string; width: number; height: number; limit: string }
   | { kind: "ffmpeg_failed"; detail: string }
   | { kind: "timed_out"; seconds: number }
   | { kind: "dead_lettered" }
@@ -83,7 +83,7 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
       };
     case "video_frame_too_large":
       return {
-        message: `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to 1280×720 (ffmpeg needs ~240 MB for 1080p, over the 128 MB a Worker has).`,
+        message: `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to ${f.limit} (a larger frame takes ffmpeg past the 128 MB a Worker has).`,
         retryable: false,
       };
     case "ffmpeg_failed":

@@ -53,15 +53,20 @@ export async function makeVideo(o: {
   fps: number;
   audio: boolean;
   color?: string;
+  /** Frames between keyframes (default: one a second). */
+  gop?: number;
+  /** Leave the index after the media data, as a plain encoder writes it. */
+  moovAtEnd?: boolean;
 }): Promise<Uint8Array> {
   const video = o.color
     ? `color=c=${o.color}:size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`
     : `testsrc=size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`;
   const args = ["-f", "lavfi", "-i", video];
   if (o.audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${o.d}`);
-  args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", String(o.fps));
+  args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", String(o.gop ?? o.fps));
   if (o.audio) args.push("-c:a", "aac", "-shortest");
-  args.push("-movflags", "+faststart", "out.mp4");
+  if (!o.moovAtEnd) args.push("-movflags", "+faststart");
+  args.push("out.mp4");
   const r = await ffmpegNode({}, args, "out.mp4");
   if (r.code !== 0 || !r.out) throw new Error(`fixture failed: ${r.log.slice(-3).join(" | ")}`);
   return r.out;

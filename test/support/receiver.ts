@@ -99,6 +99,8 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
             fps: q("fps", 25),
             audio: url.searchParams.get("audio") !== "0",
             color: url.searchParams.get("color") ?? undefined,
+            gop: url.searchParams.has("gop") ? q("gop", 25) : undefined,
+            moovAtEnd: url.searchParams.get("moov") === "end",
           }),
         );
       }

@@ -2,7 +2,16 @@
 import { inject } from "vitest";
 
 export async function video(
-  o: { w?: number; h?: number; d?: number; fps?: number; audio?: boolean; color?: string } = {},
+  o: {
+    w?: number;
+    h?: number;
+    d?: number;
+    fps?: number;
+    audio?: boolean;
+    color?: string;
+    gop?: number;
+    moovAtEnd?: boolean;
+  } = {},
 ): Promise<Uint8Array> {
   const q = new URLSearchParams({
     w: String(o.w ?? 320),
@@ -12,6 +21,8 @@ export async function video(
     audio: o.audio === false ? "0" : "1",
   });
   if (o.color) q.set("color", o.color);
+  if (o.gop) q.set("gop", String(o.gop));
+  if (o.moovAtEnd) q.set("moov", "end");
   const res = await fetch(`${inject("receiverUrl")}/video?${q}`);
   if (!res.ok) throw new Error(`fixture: ${res.status} ${await res.text()}`);
   return new Uint8Array(await res.arrayBuffer());

@@ -59,7 +59,7 @@ describe("deploy plan", () => {
       "wrangler.toml: dead-letter queue cascade-steps-dlq has no consumer",
       "media/wrangler.toml: service binding ENGINE names cascade-old, not the API Worker cascade",
       "the Workers disagree on their R2 bucket: FILES=cascade-files, FILES=other-files",
-      "media/wrangler.toml: MAX_VIDEO_MB is 80, the API Worker's is 40",
+      "media/wrangler.toml: MAX_VIDEO_MB is 80, the API Worker's is 4",
     ]);
   });
 });

@@ -10,7 +10,7 @@ import ffmpegWasm from "@ffmpeg/core/wasm";
 interface FfmpegCore {
   HEAPU8: Uint8Array;
   FS: {
-    writeFile(path: string, data: Uint8Array): void;
+    writeFile(path: string, data: Uint8Array, opts?: { canOwn?: boolean }): void;
     readFile(path: string): Uint8Array;
     readdir(path: string): string[];
     mkdir(path: string): void;
@@ -54,7 +54,8 @@ export async function ffmpeg(
   const log: string[] = [];
   core.setLogger((l) => log.push(l.message));
   if (onProgress) core.setProgress(({ progress }) => onProgress(progress));
-  for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data);
+  // canOwn: the file system keeps the caller's bytes rather than a copy of them (one input, not two).
+  for (const [name, data] of Object.entries(files)) core.FS.writeFile(name, data, { canOwn: true });
   const code = core.exec("-hide_banner", "-nostats", ...args);
   const ms = Math.round(performance.now() - started);
   return {
