@@ -164,6 +164,99 @@ describe("video-transcode and video-thumbnail", () => {
     expect(first.ok).toBe(true);
   });
 
+  it("makes a ladder: HLS master and media playlists and a DASH MPD over shared fMP4 segments that decode", async () => {
+    await putConfiguration(c, "ladder", {
+      adapter: "video-transcode",
+      params: {
+        format: "cmaf",
+        segment_seconds: 1,
+        renditions: [
+          { height: 240, video_bitrate: "400k" },
+          { height: 120, video_bitrate: "150k" },
+        ],
+      },
+    });
+    const done = await run("ladder", await video({ w: 320, h: 240, d: 3 }));
+    expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
+    const result = done.results[0].result[0];
+    expect(result.output).toMatchObject({ file_name: "clip.m3u8", content_type: "application/vnd.apple.mpegurl" });
+    expect(result.renditions).toEqual([
+      { width: 320, height: 240, video_bitrate: "400k", playlist_url: expect.stringMatching(/media_0\.m3u8$/) },
+      { width: 160, height: 120, video_bitrate: "150k", playlist_url: expect.stringMatching(/media_1\.m3u8$/) },
+    ]);
+    const text = async (name: string) => new TextDecoder().decode(await outputBytes(done, 0, name));
+
+    const master = await text("clip.m3u8");
+    const variants = [...master.matchAll(/#EXT-X-STREAM-INF:[^\n]*RESOLUTION=(\d+x\d+)[^\n]*\n(\S+)/g)];
+    expect(variants.map((m) => [m[1], m[2]])).toEqual([
+      ["320x240", "media_0.m3u8"],
+      ["160x120", "media_1.m3u8"],
+    ]);
+    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO[^\n]*URI="media_2\.m3u8"/);
+
+    const mpd = await text("clip.mpd");
+    expect(result.manifest_url).toMatch(/clip\.mpd$/);
+    expect(
+      [...mpd.matchAll(/<Representation [^>]*mimeType="video\/mp4"[^>]*height="(\d+)"/g)].map((m) => m[1]),
+    ).toEqual(["240", "120"]);
+    expect(mpd).toContain('contentType="audio"');
+    expect(mpd).toContain('media="clip_$RepresentationID$_$Number%05d$.m4s"');
+
+    // The playlists and the MPD name the same segment files; each rendition's first segment decodes at its size.
+    for (const [i, height] of [
+      [0, 240],
+      [1, 120],
+    ] as const) {
+      const playlist = await text(`media_${i}.m3u8`);
+      expect(playlist).toContain(`#EXT-X-MAP:URI="clip_init_${i}.m4s"`);
+      expect(playlist).toContain("#EXT-X-ENDLIST");
+      const segments = playlist.split("\n").filter((l) => l.endsWith(".m4s"));
+      expect(segments[0]).toBe(`clip_${i}_00001.m4s`);
+      expect(segments.length).toBeGreaterThanOrEqual(3);
+      const init = new Uint8Array(await outputBytes(done, 0, `clip_init_${i}.m4s`));
+      const first = new Uint8Array(await outputBytes(done, 0, segments[0]));
+      const joined = new Uint8Array(init.byteLength + first.byteLength);
+      joined.set(init);
+      joined.set(first, init.byteLength);
+      const decoded = await probe(joined);
+      expect(decoded.ok).toBe(true);
+      expect(decoded.video).toMatchObject({ codec: "h264", height });
+    }
+  });
+
+  it("refuses a ladder whose renditions together exceed the frame budget, and renditions outside format cmaf", async () => {
+    const put = (params: Record<string, unknown>) =>
+      api("/api/configurations/bad-ladder", {
+        method: "PUT",
+        headers: { ...c.auth, "content-type": "application/json" },
+        body: JSON.stringify({ adapter: "video-transcode", params }),
+      });
+    for (const params of [
+      { format: "cmaf" },
+      { format: "hls", renditions: [{ height: 240, video_bitrate: "400k" }] },
+      { format: "cmaf", width: 320, renditions: [{ height: 240, video_bitrate: "400k" }] },
+      { format: "cmaf", renditions: [{ height: 240 }] },
+    ]) {
+      const res = await put(params);
+      expect(res.status, JSON.stringify(params)).toBe(400);
+    }
+    await putConfiguration(c, "big-ladder", {
+      adapter: "video-transcode",
+      params: {
+        format: "cmaf",
+        renditions: [
+          { height: 540, video_bitrate: "2000k" },
+          { height: 360, video_bitrate: "800k" },
+        ],
+      },
+    });
+    const done = await run("big-ladder", blue);
+    expect(done.status).toBe("Failed");
+    expect(done.results[0].result).toBe(
+      "The renditions 720×540, 480×360 are encoded together and, added up, exceed the 960×540 frame the media Worker handles.",
+    );
+  });
+
   it("takes a PNG thumbnail at a time, at a width", async () => {
     await putConfiguration(c, "thumb", { adapter: "video-thumbnail", params: { time: 1, width: 160 } });
     const done = await run("thumb", blue);

@@ -1,6 +1,7 @@
 import type { Adapter } from "./types";
 import { videoTranscodeParams, type VideoTranscodeParams } from "./video-transcode.params";
 import { checkFrame, finish, h264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
+import { transcodeLadder } from "./video/ladder";
 
 export function scaleFilter(p: Pick<VideoTranscodeParams, "width" | "height">): string[] {
   if (!p.width && !p.height) return [];
@@ -20,6 +21,7 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
       : ["-crf", "23"];
     const codec = [...h264(rate), ...scaleFilter(p), "-c:a", "aac", "-b:a", p.audio_bitrate];
     const name = stem(input.file_name);
+    if (p.format === "cmaf") return transcodeLadder(ctx, video, p, name);
     if (p.format === "mp4") {
       const out = await run({ "in.mp4": video.data }, ["-i", "in.mp4", ...codec, ...MP4, "out.mp4"], ctx);
       return finish(ctx, out, `${name}.mp4`, out.read("out.mp4"), "video/mp4");

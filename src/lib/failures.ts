@@ -19,6 +19,7 @@ export type Failure =
   | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number }
   | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number }
   | { kind: "video_frame_too_large"; fileName: string; width: number; height: number; limit: string }
+  | { kind: "renditions_too_large"; sizes: string; limit: string }
   | { kind: "ffmpeg_failed"; detail: string }
   | { kind: "timed_out"; seconds: number }
   | { kind: "dead_lettered" }
@@ -84,6 +85,11 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
     case "video_frame_too_large":
       return {
         message: `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to ${f.limit} (a larger frame takes ffmpeg past the 128 MB a Worker has).`,
+        retryable: false,
+      };
+    case "renditions_too_large":
+      return {
+        message: `The renditions ${f.sizes} are encoded together and, added up, exceed the ${f.limit} frame the media Worker handles.`,
         retryable: false,
       };
     case "ffmpeg_failed":

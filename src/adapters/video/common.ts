@@ -9,8 +9,8 @@ import { looksLikeMp4, readMp4Index, type Mp4Index } from "./mp4-index";
  * at 960×540, 146 MB at 1280×720.
  */
 export const MAX_FRAME = { width: 960, height: 540 };
-const MAX_FRAME_PIXELS = MAX_FRAME.width * MAX_FRAME.height;
-const frameLimit = `${MAX_FRAME.width}×${MAX_FRAME.height}`;
+export const MAX_FRAME_PIXELS = MAX_FRAME.width * MAX_FRAME.height;
+export const frameLimit = `${MAX_FRAME.width}×${MAX_FRAME.height}`;
 
 export interface LoadedVideo {
   name: string;
