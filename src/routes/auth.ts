@@ -73,7 +73,10 @@ function bearer(verifyToken: (token: string, c: Context<AppEnv>) => Promise<bool
   });
 }
 
-/** A client's key, checked against its ClientStore; on success the request belongs to that client. */
+/**
+ * A client's key, checked against its ClientStore; on success the request belongs to that client.
+ * `client` is the header pair's `client` header (it must name the key's client); a Bearer key has none.
+ */
 async function verifyClientKey(c: Context<AppEnv>, key: string, client?: string): Promise<boolean> {
   const parsed = parseApiKey(key);
   if (!parsed || (client !== undefined && client !== parsed.client)) return false;
