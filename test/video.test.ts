@@ -129,6 +129,21 @@ describe("video-join", () => {
     expect(Math.abs(info.duration! - 4)).toBeLessThanOrEqual(0.1);
     expect(info.ok).toBe(true);
   });
+
+  it("refuses parts that together exceed the one-input size cap (1 MB in tests), before reading them", async () => {
+    // Each part alone is under the cap; what they are does not matter, as nothing of them is read.
+    const part = new Uint8Array(600_000).fill(1);
+    const put = await api("/api/assets/big-outro.mp4", {
+      method: "PUT",
+      headers: { ...c.auth, "content-type": "video/mp4" },
+      body: part,
+    });
+    expect(put.status).toBe(201);
+    await putConfiguration(c, "join-big", { adapter: "video-join", params: { append_file_name: "big-outro.mp4" } });
+    const done = await run("join-big", part);
+    expect(done.status).toBe("Failed");
+    expect(done.results[0].result).toBe("the joined video is 2 MB, over the 1 MB video limit of the media Worker.");
+  });
 });
 
 describe("video-transcode and video-thumbnail", () => {

@@ -1,5 +1,5 @@
 import { StepError } from "../lib/failures";
-import type { Adapter } from "./types";
+import type { Adapter, StepFile } from "./types";
 import { videoJoinParams, type VideoJoinParams } from "./video-join.params";
 import { finish, h264, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
 
@@ -25,13 +25,22 @@ export const videoJoin: Adapter<VideoJoinParams> = {
   name: "video-join",
   params: videoJoinParams,
   async run(input, p, ctx) {
-    const main = await loadVideo(ctx, input, "main.mp4");
+    const files: [StepFile, string][] = [];
+    if (p.prepend_file_name) files.push([await ctx.asset("prepend_file_name", p.prepend_file_name), "prepend.mp4"]);
+    files.push([input, "main.mp4"]);
+    if (p.append_file_name) files.push([await ctx.asset("append_file_name", p.append_file_name), "append.mp4"]);
+    // All parts sit in the isolate at once: together they get the one input's budget (README "Video").
+    const bytes = files.reduce((n, [f]) => n + f.size, 0);
+    if (bytes > ctx.limits.maxVideoMb * 1024 * 1024)
+      throw new StepError({
+        kind: "video_too_large",
+        fileName: "the joined video",
+        sizeMb: Math.ceil(bytes / 1024 / 1024),
+        limitMb: ctx.limits.maxVideoMb,
+      });
     const parts: LoadedVideo[] = [];
-    if (p.prepend_file_name)
-      parts.push(await loadVideo(ctx, await ctx.asset("prepend_file_name", p.prepend_file_name), "prepend.mp4"));
-    parts.push(main);
-    if (p.append_file_name)
-      parts.push(await loadVideo(ctx, await ctx.asset("append_file_name", p.append_file_name), "append.mp4"));
+    for (const [file, name] of files) parts.push(await loadVideo(ctx, file, name));
+    const main = parts.find((x) => x.name === "main.mp4")!;
     const total = parts.reduce((s, x) => s + (x.info.duration ?? 0), 0);
     if (total > ctx.limits.maxVideoSeconds) {
       throw new StepError({
