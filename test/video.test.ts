@@ -272,6 +272,51 @@ describe("video-transcode and video-thumbnail", () => {
     );
   });
 
+  it("takes a thumbnail from a video over the length cap by reading one keyframe interval", async () => {
+    // 14 s (the cap is 10 s in tests), red then blue from 7 s, a keyframe every second, index last.
+    const long = await video({
+      w: 320,
+      h: 240,
+      d: 14,
+      fps: 5,
+      gop: 5,
+      audio: true,
+      color: "red",
+      switchTo: { color: "blue", at: 7 },
+      moovAtEnd: true,
+    });
+    await putConfiguration(c, "thumb-early", { adapter: "video-thumbnail", params: { time: 2.5 } });
+    await putConfiguration(c, "thumb-late", { adapter: "video-thumbnail", params: { time: 11.5, width: 160 } });
+    for (const [name, color, width] of [
+      ["thumb-early", [255, 0, 0], 320],
+      ["thumb-late", [0, 0, 255], 160],
+    ] as const) {
+      const done = await run(name, long);
+      expect(done.status, JSON.stringify(done.results)).toBe("Succeeded");
+      const result = done.results[0].result[0];
+      // One second of a 14 s file was read, not the file.
+      expect(result.bytes_read).toBeLessThan(long.byteLength / 5);
+      const png = await decodePng(await outputBytes(done));
+      expect(png.width).toBe(width);
+      const i = (Math.floor(png.height / 2) * png.width + Math.floor(png.width / 2)) * 4;
+      expect(
+        near([png.data[i]!, png.data[i + 1]!, png.data[i + 2]!], [...color], 40),
+        `${name}: ${png.data.slice(i, i + 3)}`,
+      ).toBe(true);
+    }
+  });
+
+  it("refuses a thumbnail whose keyframe interval is over the size cap (1 MB in tests), naming it", async () => {
+    const oneGop = await video({ w: 320, h: 240, d: 4, fps: 10, gop: 1000, audio: false, noise: true });
+    expect(oneGop.byteLength).toBeGreaterThan(1024 * 1024);
+    await putConfiguration(c, "thumb-mid", { adapter: "video-thumbnail", params: { time: 2 } });
+    const done = await run("thumb-mid", oneGop);
+    expect(done.status).toBe("Failed");
+    expect(done.results[0].result).toMatch(
+      /^clip\.mp4 could not be read as a video \(its keyframes are \d+ MB apart at 2 s, over the 1 MB a step reads at once\)\.$/,
+    );
+  });
+
   it("takes a PNG thumbnail at a time, at a width", async () => {
     await putConfiguration(c, "thumb", { adapter: "video-thumbnail", params: { time: 1, width: 160 } });
     const done = await run("thumb", blue);
@@ -286,6 +331,7 @@ describe("video-transcode and video-thumbnail", () => {
 describe("video: bad input fails the step clearly", () => {
   beforeAll(async () => {
     await putConfiguration(c, "thumb0", { adapter: "video-thumbnail", params: {} });
+    await putConfiguration(c, "transcode0", { adapter: "video-transcode", params: {} });
   });
 
   it("a PNG sent as a video", async () => {
@@ -317,9 +363,9 @@ describe("video: bad input fails the step clearly", () => {
     expect(done.results[0].result).toBe("clip.mp4 is 2 MB, over the 1 MB video limit of the media Worker.");
   });
 
-  it("an input over the duration cap (10 s in tests)", async () => {
+  it("an input over the duration cap (10 s in tests), for an adapter that reads it whole", async () => {
     const long = await video({ w: 64, h: 64, d: 12, fps: 5, audio: false, color: "black" });
-    const done = await run("thumb0", long);
+    const done = await run("transcode0", long);
     expect(done.results[0].result).toBe("clip.mp4 lasts 12 s, over the 10 s video limit of the media Worker.");
   });
 

@@ -57,12 +57,21 @@ export async function makeVideo(o: {
   gop?: number;
   /** Leave the index after the media data, as a plain encoder writes it. */
   moovAtEnd?: boolean;
+  /** From `at` seconds on, every frame is this colour. */
+  switchTo?: { color: string; at: number };
+  /** Noise over every frame: a file that does not compress. */
+  noise?: boolean;
 }): Promise<Uint8Array> {
   const video = o.color
     ? `color=c=${o.color}:size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`
     : `testsrc=size=${o.w}x${o.h}:rate=${o.fps}:duration=${o.d}`;
   const args = ["-f", "lavfi", "-i", video];
   if (o.audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${o.d}`);
+  const filters = [
+    ...(o.switchTo ? [`drawbox=c=${o.switchTo.color}:t=fill:enable='gte(t,${o.switchTo.at})'`] : []),
+    ...(o.noise ? ["noise=alls=100:allf=t"] : []),
+  ];
+  if (filters.length) args.push("-vf", filters.join(","));
   args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", String(o.gop ?? o.fps));
   if (o.audio) args.push("-c:a", "aac", "-shortest");
   if (!o.moovAtEnd) args.push("-movflags", "+faststart");

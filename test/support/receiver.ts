@@ -101,6 +101,10 @@ export async function startReceiver(): Promise<{ server: Server; port: number; u
             color: url.searchParams.get("color") ?? undefined,
             gop: url.searchParams.has("gop") ? q("gop", 25) : undefined,
             moovAtEnd: url.searchParams.get("moov") === "end",
+            noise: url.searchParams.get("noise") === "1",
+            switchTo: url.searchParams.has("switch")
+              ? { color: url.searchParams.get("switch")!, at: q("switch_at", 0) }
+              : undefined,
           }),
         );
       }

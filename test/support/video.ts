@@ -11,6 +11,8 @@ export async function video(
     color?: string;
     gop?: number;
     moovAtEnd?: boolean;
+    switchTo?: { color: string; at: number };
+    noise?: boolean;
   } = {},
 ): Promise<Uint8Array> {
   const q = new URLSearchParams({
@@ -23,6 +25,11 @@ export async function video(
   if (o.color) q.set("color", o.color);
   if (o.gop) q.set("gop", String(o.gop));
   if (o.moovAtEnd) q.set("moov", "end");
+  if (o.noise) q.set("noise", "1");
+  if (o.switchTo) {
+    q.set("switch", o.switchTo.color);
+    q.set("switch_at", String(o.switchTo.at));
+  }
   const res = await fetch(`${inject("receiverUrl")}/video?${q}`);
   if (!res.ok) throw new Error(`fixture: ${res.status} ${await res.text()}`);
   return new Uint8Array(await res.arrayBuffer());

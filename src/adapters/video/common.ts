@@ -1,7 +1,7 @@
 import { StepError } from "../../lib/failures";
 import type { AdapterContext, StepFile } from "../types";
 import { ffmpeg, lastError, probe, type FfmpegRun, type MediaInfo } from "./ffmpeg";
-import { looksLikeMp4, readMp4Index } from "./mp4-index";
+import { looksLikeMp4, type Mp4Index, readMp4Index } from "./mp4-index";
 
 /**
  * The largest frame whose run fits the isolate's 128 MB, measured whole (`npm run bench limits`: the
@@ -18,13 +18,16 @@ export interface LoadedVideo {
   info: MediaInfo;
 }
 
+/** Ranged reads of a step file. */
+export const rangeReader = (ctx: AdapterContext, file: StepFile) => async (offset: number, length: number) =>
+  new Uint8Array(await (await ctx.read(file, { offset, length })).arrayBuffer());
+
 /**
- * An MP4/MOV input's streams from its index alone, by ranged reads: no copy of the file, no ffmpeg core.
- * Null for other containers, which ffmpeg probes after the whole file is read.
+ * An MP4/MOV input's index alone, by ranged reads: no copy of the file, no ffmpeg core. Null for
+ * other containers, which ffmpeg probes after the whole file is read.
  */
-async function indexedInfo(ctx: AdapterContext, file: StepFile): Promise<MediaInfo | null> {
-  const read = async (offset: number, length: number) =>
-    new Uint8Array(await (await ctx.read(file, { offset, length })).arrayBuffer());
+export async function readIndex(ctx: AdapterContext, file: StepFile): Promise<Mp4Index | null> {
+  const read = rangeReader(ctx, file);
   if (!looksLikeMp4(await read(0, Math.min(16, file.size)))) return null;
   const result = await readMp4Index(file.size, read);
   if (!result.ok) throw new StepError({ kind: "video_unsupported", fileName: file.file_name, detail: result.reason });
@@ -32,7 +35,7 @@ async function indexedInfo(ctx: AdapterContext, file: StepFile): Promise<MediaIn
 }
 
 /** The media Worker's limits (`ctx.limits`, frame size): README "Video". */
-function checkLimits(ctx: AdapterContext, file: StepFile, info: MediaInfo, log: string[] = []): void {
+export function checkLimits(ctx: AdapterContext, file: StepFile, info: MediaInfo, log: string[] = []): void {
   if (!info.video || !info.duration) {
     const detail = info.duration && !info.video ? "no video stream" : lastError(log).replace(/^.*?: /, "");
     throw new StepError({ kind: "video_unsupported", fileName: file.file_name, detail });
@@ -62,7 +65,7 @@ export async function loadVideo(ctx: AdapterContext, file: StepFile, fsName: str
       limitMb: maxVideoMb,
     });
   }
-  const indexed = await indexedInfo(ctx, file);
+  const indexed = await readIndex(ctx, file);
   if (indexed) checkLimits(ctx, file, indexed);
   const data = new Uint8Array(await (await ctx.read(file)).arrayBuffer());
   if (indexed) return { name: fsName, data, info: indexed };

@@ -3,7 +3,7 @@
  * holds, how long it is, and where its keyframes are. mp4box asks for the byte ranges it needs; with
  * the index at the end it skips the `mdat` between, so a 40 MB file costs a few small reads.
  */
-import { createFile, type MP4BoxBuffer } from "mp4box";
+import { createFile, DataStream, type MP4BoxBuffer } from "mp4box";
 
 export interface Mp4Index {
   /** Seconds, from the movie header. */
@@ -12,6 +12,18 @@ export interface Mp4Index {
   audio: { codec: string } | null;
   /** Presentation times (seconds) of the video's sync samples, ascending: where the file may be cut. */
   keyframes: number[];
+  /** What cutting needs: the H.264 video's samples in decode order and its decoder configuration. */
+  cut: { timescale: number; avcC: ArrayBuffer; samples: VideoSample[] } | null;
+}
+
+/** One video sample: where its bytes are, and its times in the track's timescale. */
+export interface VideoSample {
+  offset: number;
+  size: number;
+  dts: number;
+  cts: number;
+  duration: number;
+  sync: boolean;
 }
 
 /** The most bytes read looking for the index: an index is small; anything needing more is not indexed sensibly. */
@@ -70,10 +82,10 @@ export async function readMp4Index(
   const v = info.videoTracks[0];
   const a = info.audioTracks[0];
   const keyframes: number[] = [];
-  if (v) {
-    for (const s of file.getTrackSamplesInfo(v.id)) if (s.is_sync) keyframes.push(s.cts / s.timescale);
-    keyframes.sort((x, y) => x - y);
-  }
+  const samples = v ? file.getTrackSamplesInfo(v.id) : [];
+  for (const s of samples) if (s.is_sync) keyframes.push(s.cts / s.timescale);
+  keyframes.sort((x, y) => x - y);
+  const avcC = samples[0] ? avcConfig(samples[0].description) : null;
   const seconds = info.timescale ? info.duration / info.timescale : 0;
   return {
     ok: true,
@@ -89,6 +101,31 @@ export async function readMp4Index(
         : null,
       audio: a ? { codec: a.codec } : null,
       keyframes,
+      cut:
+        v && avcC
+          ? {
+              timescale: v.timescale,
+              avcC,
+              samples: samples.map((s) => ({
+                offset: s.offset,
+                size: s.size,
+                dts: s.dts,
+                cts: s.cts,
+                duration: s.duration,
+                sync: s.is_sync,
+              })),
+            }
+          : null,
     },
   };
+}
+
+/** An avc1/avc3 sample entry's decoder configuration (the avcC box's payload); null for other codecs. */
+function avcConfig(entry: unknown): ArrayBuffer | null {
+  const box = (entry as { avcC?: { write(stream: DataStream): void } } | undefined)?.avcC;
+  if (!box) return null;
+  const stream = new DataStream();
+  box.write(stream);
+  // The payload, without the box's 8-byte header.
+  return stream.buffer.slice(8);
 }
