@@ -2,7 +2,7 @@ import { StepError } from "../lib/failures";
 import type { Adapter, AdapterContext, StepFile } from "./types";
 import { videoThumbnailParams, type VideoThumbnailParams } from "./video-thumbnail.params";
 import { checkFrame, finish, loadVideo, rangeReader, readIndex, run, scaledSize, stem } from "./video/common";
-import { gopAt, gopRange, gopSpan } from "./video/gop";
+import { cutGop, gopAt } from "./video/gop";
 
 /** A time past the end would give no frame: take one from just before the end instead. */
 const clamp = (time: number, duration: number | null) => Math.min(time, Math.max(0, (duration ?? 0) - 0.1));
@@ -17,15 +17,15 @@ async function source(ctx: AdapterContext, input: StepFile, wanted: number) {
   if (index?.video && index.cut) {
     checkFrame(input.file_name, index.video);
     const time = clamp(wanted, index.duration);
-    const span = gopSpan(index.cut, gopRange(index.cut, time));
-    if (span.length > ctx.limits.maxVideoMb * 1024 * 1024)
+    const gop = gopAt(index.cut, time);
+    if (gop.length > ctx.limits.maxVideoMb * 1024 * 1024)
       throw new StepError({
         kind: "video_unsupported",
         fileName: input.file_name,
-        detail: `its keyframes are ${Math.ceil(span.length / 1024 / 1024)} MB apart at ${time} s, over the ${ctx.limits.maxVideoMb} MB a step reads at once`,
+        detail: `its keyframes are ${Math.ceil(gop.length / 1024 / 1024)} MB apart at ${time} s, over the ${ctx.limits.maxVideoMb} MB a step reads at once`,
       });
-    const gop = await gopAt({ ...index, video: index.video, cut: index.cut }, time, rangeReader(ctx, input));
-    return { video: index.video, data: gop.bytes, seek: Math.max(0, time - gop.start), time, read: gop.read };
+    const data = await cutGop(index.cut, index.video, gop, rangeReader(ctx, input));
+    return { video: index.video, data, seek: Math.max(0, time - gop.start), time, read: gop.length };
   }
   const video = await loadVideo(ctx, input, "in.mp4");
   const time = clamp(wanted, video.info.duration);

@@ -5,55 +5,53 @@
 import { createFile } from "mp4box";
 import type { Mp4Index } from "./mp4-index";
 
+type Cut = NonNullable<Mp4Index["cut"]>;
+
+/** A GOP: its samples (decode order, `from` to `to`), the byte span they cover, and its start in seconds. */
 export interface Gop {
-  /** A standalone MP4 of the GOP's video samples, its first sample at time 0. */
-  bytes: Uint8Array;
-  /** Where the GOP starts in the source, in seconds (its keyframe's presentation time). */
+  from: number;
+  to: number;
+  /** The span in the source, audio interleaved between the samples included. */
+  offset: number;
+  length: number;
+  /** Its keyframe's presentation time. */
   start: number;
-  /** How many bytes of the source were read. */
-  read: number;
 }
 
-/** The samples (decode order) of the GOP whose keyframe is the last at or before `time`. */
-export function gopRange(cut: NonNullable<Mp4Index["cut"]>, time: number): { from: number; to: number } {
+/** The GOP whose keyframe is the last at or before `time` (the first one for an earlier time). */
+export function gopAt(cut: Cut, time: number): Gop {
   const { samples, timescale } = cut;
   let from = samples.findIndex((s) => s.sync);
   for (let i = from; i < samples.length; i++) if (samples[i]!.sync && samples[i]!.cts <= time * timescale) from = i;
   let to = from + 1;
   while (to < samples.length && !samples[to]!.sync) to++;
-  return { from, to };
-}
-
-/** The byte span a GOP's samples cover in the source (audio interleaved between them included). */
-export function gopSpan(cut: NonNullable<Mp4Index["cut"]>, range: { from: number; to: number }) {
-  const picked = cut.samples.slice(range.from, range.to);
-  const start = Math.min(...picked.map((s) => s.offset));
+  const picked = samples.slice(from, to);
+  const offset = Math.min(...picked.map((s) => s.offset));
   const end = Math.max(...picked.map((s) => s.offset + s.size));
-  return { start, length: end - start };
+  return { from, to, offset, length: end - offset, start: samples[from]!.cts / timescale };
 }
 
-export async function gopAt(
-  index: Mp4Index & { cut: NonNullable<Mp4Index["cut"]>; video: NonNullable<Mp4Index["video"]> },
-  time: number,
+/** The GOP as a standalone MP4, its first sample at time 0, from one read of its span. */
+export async function cutGop(
+  cut: Cut,
+  frame: { width: number; height: number },
+  gop: Gop,
   read: (offset: number, length: number) => Promise<Uint8Array>,
-): Promise<Gop> {
-  const { cut } = index;
-  const range = gopRange(cut, time);
-  const span = gopSpan(cut, range);
-  const bytes = await read(span.start, span.length);
+): Promise<Uint8Array> {
+  const bytes = await read(gop.offset, gop.length);
   const out = createFile();
   const track = out.addTrack({
     type: "avc1",
     timescale: cut.timescale,
-    width: index.video.width,
-    height: index.video.height,
+    width: frame.width,
+    height: frame.height,
     avcDecoderConfigRecord: cut.avcC,
     hdlr: "vide",
     name: "video",
   });
-  const first = cut.samples[range.from]!;
-  for (const s of cut.samples.slice(range.from, range.to)) {
-    const at = s.offset - span.start;
+  const first = cut.samples[gop.from]!;
+  for (const s of cut.samples.slice(gop.from, gop.to)) {
+    const at = s.offset - gop.offset;
     out.addSample(track, bytes.slice(at, at + s.size), {
       duration: s.duration,
       dts: s.dts - first.dts,
@@ -61,10 +59,5 @@ export async function gopAt(
       is_sync: s.sync,
     });
   }
-  const stream = out.getBuffer();
-  return {
-    bytes: new Uint8Array(stream.buffer),
-    start: first.cts / cut.timescale,
-    read: span.length,
-  };
+  return new Uint8Array(out.getBuffer().buffer);
 }
