@@ -1,7 +1,7 @@
 import { StepError } from "../lib/failures";
 import type { Adapter, StepFile } from "./types";
 import { videoJoinParams, type VideoJoinParams } from "./video-join.params";
-import { finish, h264, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
+import { checkSize, finish, h264, loadVideo, MP4, run, stem, type LoadedVideo } from "./video/common";
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 
@@ -30,14 +30,11 @@ export const videoJoin: Adapter<VideoJoinParams> = {
     files.push([input, "main.mp4"]);
     if (p.append_file_name) files.push([await ctx.asset("append_file_name", p.append_file_name), "append.mp4"]);
     // All parts sit in the isolate at once: together they get the one input's budget (README "Video").
-    const bytes = files.reduce((n, [f]) => n + f.size, 0);
-    if (bytes > ctx.limits.maxVideoMb * 1024 * 1024)
-      throw new StepError({
-        kind: "video_too_large",
-        fileName: "the joined video",
-        sizeMb: Math.ceil(bytes / 1024 / 1024),
-        limitMb: ctx.limits.maxVideoMb,
-      });
+    checkSize(
+      ctx,
+      "the joined video",
+      files.reduce((n, [f]) => n + f.size, 0),
+    );
     const parts: LoadedVideo[] = [];
     for (const [file, name] of files) parts.push(await loadVideo(ctx, file, name));
     const main = parts.find((x) => x.name === "main.mp4")!;

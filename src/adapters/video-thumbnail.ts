@@ -27,7 +27,7 @@ async function source(ctx: AdapterContext, input: StepFile, wanted: number) {
     const data = await cutGop(index.cut, index.video, gop, rangeReader(ctx, input));
     return { video: index.video, data, seek: Math.max(0, time - gop.start), time, read: gop.length };
   }
-  const video = await loadVideo(ctx, input, "in.mp4");
+  const video = await loadVideo(ctx, input, "in.mp4", index);
   const time = clamp(wanted, video.info.duration);
   return { video: video.info.video!, data: video.data, seek: time, time, read: input.size };
 }

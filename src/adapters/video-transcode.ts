@@ -16,12 +16,12 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     const video = await loadVideo(ctx, input, "in.mp4");
     checkFrame("the output", scaledSize(video.info.video!, p.width, p.height));
     ctx.progress(0.05);
+    const name = stem(input.file_name);
+    if (p.format === "cmaf") return transcodeLadder(ctx, video, p, name);
     const rate = p.video_bitrate
       ? ["-b:v", p.video_bitrate, "-maxrate", p.video_bitrate, "-bufsize", p.video_bitrate]
       : ["-crf", "23"];
     const codec = [...h264(rate), ...scaleFilter(p), "-c:a", "aac", "-b:a", p.audio_bitrate];
-    const name = stem(input.file_name);
-    if (p.format === "cmaf") return transcodeLadder(ctx, video, p, name);
     if (p.format === "mp4") {
       const out = await run({ "in.mp4": video.data }, ["-i", "in.mp4", ...codec, ...MP4, "out.mp4"], ctx);
       return finish(ctx, out, `${name}.mp4`, out.read("out.mp4"), "video/mp4");

@@ -8,7 +8,7 @@ import { looksLikeMp4, type Mp4Index, readMp4Index } from "./mp4-index";
  * workerd process's resident peak, so ffmpeg's heap, its compiled code, and the bytes in JS):
  * 119–128 MB at 960×540 (5 s, 0.8 MB to 30 s, 5 MB in), 142 MB at 1280×720 (5 s).
  */
-export const MAX_FRAME = { width: 960, height: 540 };
+const MAX_FRAME = { width: 960, height: 540 };
 export const MAX_FRAME_PIXELS = MAX_FRAME.width * MAX_FRAME.height;
 export const frameLimit = `${MAX_FRAME.width}×${MAX_FRAME.height}`;
 
@@ -35,7 +35,7 @@ export async function readIndex(ctx: AdapterContext, file: StepFile): Promise<Mp
 }
 
 /** The media Worker's limits (`ctx.limits`, frame size): README "Video". */
-export function checkLimits(ctx: AdapterContext, file: StepFile, info: MediaInfo, log: string[] = []): void {
+function checkLimits(ctx: AdapterContext, file: StepFile, info: MediaInfo, log: string[] = []): void {
   if (!info.video || !info.duration) {
     const detail = info.duration && !info.video ? "no video stream" : lastError(log).replace(/^.*?: /, "");
     throw new StepError({ kind: "video_unsupported", fileName: file.file_name, detail });
@@ -51,21 +51,31 @@ export function checkLimits(ctx: AdapterContext, file: StepFile, info: MediaInfo
   }
 }
 
-/**
- * Reads a video step input or asset and checks it against the media Worker's limits before any real
- * work. An MP4/MOV is checked from its index before its bytes are read.
- */
-export async function loadVideo(ctx: AdapterContext, file: StepFile, fsName: string): Promise<LoadedVideo> {
+/** Bytes that would sit in the isolate at once, held to the one-input cap (`MAX_VIDEO_MB`). */
+export function checkSize(ctx: AdapterContext, what: string, bytes: number): void {
   const { maxVideoMb } = ctx.limits;
-  if (file.size > maxVideoMb * 1024 * 1024) {
+  if (bytes > maxVideoMb * 1024 * 1024)
     throw new StepError({
       kind: "video_too_large",
-      fileName: file.file_name,
-      sizeMb: Math.ceil(file.size / 1024 / 1024),
+      fileName: what,
+      sizeMb: Math.ceil(bytes / 1024 / 1024),
       limitMb: maxVideoMb,
     });
-  }
-  const indexed = await readIndex(ctx, file);
+}
+
+/**
+ * Reads a video step input or asset and checks it against the media Worker's limits before any real
+ * work. An MP4/MOV is checked from its index before its bytes are read; a caller that has read the
+ * index already passes it (`null`: not an MP4).
+ */
+export async function loadVideo(
+  ctx: AdapterContext,
+  file: StepFile,
+  fsName: string,
+  index?: Mp4Index | null,
+): Promise<LoadedVideo> {
+  checkSize(ctx, file.file_name, file.size);
+  const indexed = index === undefined ? await readIndex(ctx, file) : index;
   if (indexed) checkLimits(ctx, file, indexed);
   const data = new Uint8Array(await (await ctx.read(file)).arrayBuffer());
   if (indexed) return { name: fsName, data, info: indexed };

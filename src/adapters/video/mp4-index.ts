@@ -1,6 +1,6 @@
 /**
  * An MP4/MOV's index (the `moov` box) read with ranged reads, without the media data: what the file
- * holds, how long it is, and where its keyframes are. mp4box asks for the byte ranges it needs; with
+ * holds, how long it is, and (for H.264) where its samples and keyframes are. mp4box asks for the byte ranges it needs; with
  * the index at the end it skips the `mdat` between, so a 40 MB file costs a few small reads.
  */
 import { createFile, DataStream, type MP4BoxBuffer } from "mp4box";
@@ -10,8 +10,6 @@ export interface Mp4Index {
   duration: number;
   video: { codec: string; width: number; height: number; fps: number | null } | null;
   audio: { codec: string } | null;
-  /** Presentation times (seconds) of the video's sync samples, ascending: where the file may be cut. */
-  keyframes: number[];
   /** What cutting needs: the H.264 video's samples in decode order and its decoder configuration. */
   cut: { timescale: number; avcC: ArrayBuffer; samples: VideoSample[] } | null;
 }
@@ -81,10 +79,7 @@ export async function readMp4Index(
   if (!info) return { ok: false, reason: "the file has no MP4 index (moov box)" };
   const v = info.videoTracks[0];
   const a = info.audioTracks[0];
-  const keyframes: number[] = [];
   const samples = v ? file.getTrackSamplesInfo(v.id) : [];
-  for (const s of samples) if (s.is_sync) keyframes.push(s.cts / s.timescale);
-  keyframes.sort((x, y) => x - y);
   const avcC = samples[0] ? avcConfig(samples[0].description) : null;
   const seconds = info.timescale ? info.duration / info.timescale : 0;
   return {
@@ -100,7 +95,6 @@ export async function readMp4Index(
           }
         : null,
       audio: a ? { codec: a.codec } : null,
-      keyframes,
       cut:
         v && avcC
           ? {
