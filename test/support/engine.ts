@@ -29,6 +29,26 @@ export async function internals(c: TestClient, id: string) {
   }));
 }
 
+/**
+ * The object's internals once its outbox has drained. A status can be read as soon as a transition
+ * commits, while that transition's effects are still being sent: an ended group only promises that
+ * its outbox empties, not that it is empty the moment its status is visible.
+ */
+export async function settledInternals(c: TestClient, id: string, timeoutMs = 15_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const inside = await internals(c, id);
+    if (inside.outbox === 0) return inside;
+    if (Date.now() > until) {
+      const rows = await runInDurableObject(taskgroupStub(env, c.name, id), (_: Taskgroup, state) =>
+        state.storage.sql.exec("SELECT kind, tries, last_error, not_before, lease_until FROM outbox").toArray(),
+      );
+      throw new Error(`outbox left unsent after ${timeoutMs} ms: ${JSON.stringify(rows)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** No two runs of a step overlapped: each run that reported did so before the next one was claimed. */
 export function expectNoOverlap(runs: Run[]) {
   for (let i = 1; i < runs.length; i++) {
