@@ -45,10 +45,12 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
     checkPixels("the canvas", width, height);
     const fill = parseColor(p.background);
     const inputIsBase = !p.layers.some((l) => l.type === "image" && l.input);
-    // Over a transparent canvas, source-over leaves the source as it is: a full-size base is a plain copy.
-    const copyBase =
+    // Over a transparent canvas, source-over leaves the source as it is: a full-size base is the canvas
+    // itself. Nothing reads the decoded input again when no layer is the input, so it is drawn on in place
+    // (a copy was 8 MB more to allocate per 1080p run, and the allocation sometimes cost a collection).
+    const baseIsCanvas =
       inputIsBase && fill.a === 0 && !p.background_file_name && base.width === width && base.height === height;
-    const canvas = copyBase ? { width, height, data: base.data.slice() } : blank(width, height, fill);
+    const canvas = baseIsCanvas ? base : blank(width, height, fill);
     if (p.background_file_name) {
       const bg = await timed("decode", async () =>
         load(ctx, await ctx.asset("background_file_name", p.background_file_name!)),
@@ -57,7 +59,7 @@ export const imageCompositor: Adapter<ImageCompositorParams> = {
       await timed("blend", () => drawOver(canvas, sized, 0, 0));
     }
     // Without an `input: true` layer, the input is the base picture, stretched to the canvas.
-    if (inputIsBase && !copyBase) {
+    if (inputIsBase && !baseIsCanvas) {
       const sized = await timed("resize", () => resizeImage(base, width, height));
       await timed("blend", () => drawOver(canvas, sized, 0, 0));
     }
