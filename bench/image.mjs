@@ -121,7 +121,9 @@ export async function imageBench() {
     for (let i = 0; i <= RUNS; i++) {
       const a = await workerdRun(mf, f);
       const b = await sharpRun(f);
-      if (i > 0) ours.push(a) && theirs.push(b);
+      if (i === 0) continue;
+      ours.push(a);
+      theirs.push(b);
     }
     allocate = await (await mf.dispatchFetch("http://bench/allocate")).json();
   } finally {
