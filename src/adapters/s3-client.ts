@@ -4,6 +4,13 @@ import type { StorageTarget } from "../schemas/storage";
 
 /** Parts of this size stream from R2 one at a time, so memory stays flat for any file size. */
 export const PART_SIZE = 8 * 1024 * 1024;
+/**
+ * Tries of one part before the upload is given up (and the step's own retry starts it over). A part
+ * is read again from R2 for each try, so a 5xx on part 900 of a large file costs one part, not 900.
+ */
+export const PART_TRIES = 3;
+/** Wait after failed try n: 1 s, then 2 s. */
+const partBackoffMs = (tries: number) => 500 * 2 ** tries;
 
 export interface PutResult {
   etag: string;
@@ -54,12 +61,7 @@ export class S3Object {
     if (!uploadId) throw this.rejected("CreateMultipartUpload", "MalformedResponse", "the response has no UploadId");
     try {
       const etags: string[] = [];
-      for (let n = 1; n <= parts; n++) {
-        const { body, size } = await part(n);
-        const q = `partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
-        const res = await this.send("UploadPart", `${this.url}?${q}`, "PUT", body, { "content-length": String(size) });
-        etags.push(unquote(res.headers.get("etag")));
-      }
+      for (let n = 1; n <= parts; n++) etags.push(await this.uploadPart(uploadId, n, part));
       const xml =
         "<CompleteMultipartUpload>" +
         etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>"${e}"</ETag></Part>`).join("") +
@@ -87,6 +89,28 @@ export class S3Object {
         .fetch(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE", redirect: "manual" })
         .catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** One part, tried up to PART_TRIES times while S3 answers 5xx/429 or cannot be reached; its ETag. */
+  private async uploadPart(
+    uploadId: string,
+    n: number,
+    part: (n: number) => Promise<{ body: Body; size: number }>,
+  ): Promise<string> {
+    const url = `${this.url}?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
+    for (let tries = 1; ; tries++) {
+      const { body, size } = await part(n);
+      try {
+        const res = await this.send("UploadPart", url, "PUT", body, { "content-length": String(size) });
+        return unquote(res.headers.get("etag"));
+      } catch (err) {
+        // A stream the failed request never read still holds its R2 read open.
+        if (body instanceof ReadableStream && !body.locked) await body.cancel().catch(() => undefined);
+        const transient = err instanceof StepError && err.failure.kind === "storage_unavailable";
+        if (!transient || tries >= PART_TRIES) throw err;
+        await new Promise((r) => setTimeout(r, partBackoffMs(tries)));
+      }
     }
   }
 
