@@ -12,6 +12,7 @@ const $ = (s) => document.querySelector(s);
 const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const badge = (s) => '<span class="badge ' + esc(s) + '">' + esc(s) + "</span>";
 const when = (t) => (t ? new Date(t).toLocaleString() : "—");
+const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
 const secs = (a, b) => (a && b ? ((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1) + " s" : "—");
 
 async function api(path, init = {}) {
@@ -99,8 +100,8 @@ const counts = (title, rows, extra) =>
 /** The System page: GET /api/system (the same data as JSON). */
 async function systemPage() {
   const s = await json("/api/system");
-  $("#main").innerHTML = '<h2>System</h2><p class=muted>as of ' + when(s.generated_at) + " · " + s.scanned.taskgroups + ' taskgroups read · the same as JSON: <code>GET /api/system</code></p>' +
-    '<div class="cards"><div class="card" id="storage-use"><div class=muted>R2 storage</div><div class="n">' + bytes(s.storage.bytes) + "</div><div>" + s.storage.objects + " objects" + (s.storage.complete ? "" : " (counted up to here)") + "</div></div>" +
+  $("#main").innerHTML = '<h2>System</h2><p class=muted>as of ' + when(s.generated_at) + " · " + plural(s.scanned.taskgroups, "taskgroup") + ' read · the same as JSON: <code>GET /api/system</code></p>' +
+    '<div class="cards"><div class="card" id="storage-use"><div class=muted>R2 storage</div><div class="n">' + bytes(s.storage.bytes) + "</div><div>" + plural(s.storage.objects, "object") + (s.storage.complete ? "" : " (counted up to here)") + "</div></div>" +
     '<div class="card"><div class=muted>Dead letters</div><div class="n">' + s.dead_letters.reduce((n, r) => n + r.count, 0) + '</div><div><a href="#/dead">list</a></div></div>' +
     '<div class="card"><div class=muted>Failed steps (recent)</div><div class="n">' + s.recent_failures.reduce((n, r) => n + r.count, 0) + "</div></div></div>" +
     "<h3>Queues</h3><table><thead><tr><th>Queue</th><th>Waiting</th><th>Running</th><th>Oldest waiting</th></tr></thead><tbody>" +
