@@ -4,7 +4,7 @@ import { filesOf, r2Keys } from "../lib/files";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore } from "../lib/stubs";
 import { mediaType, storeFormFile, storeRawBody } from "../lib/uploads";
-import { errorResponses } from "../schemas/common";
+import { binaryContent, errorResponses } from "../schemas/common";
 import { router } from "./app-env";
 
 export const assetName = z
@@ -17,7 +17,6 @@ const assetView = z
 
 export const assets = router();
 const params = z.object({ name: assetName });
-const binary = { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } };
 
 assets.openapi(
   createRoute({
@@ -25,7 +24,7 @@ assets.openapi(
     path: "/api/assets/{name}",
     tags: ["assets"],
     description: "The file as the raw body, or as the multipart field `file`.",
-    request: { params, body: { content: binary } },
+    request: { params, body: { content: binaryContent } },
     responses: {
       201: { description: "Stored", content: { "application/json": { schema: assetView } } },
       ...errorResponses,
@@ -86,7 +85,7 @@ assets.openapi(
     path: "/api/assets/{name}",
     tags: ["assets"],
     request: { params },
-    responses: { 200: { description: "The bytes", content: binary }, ...errorResponses },
+    responses: { 200: { description: "The bytes", content: binaryContent }, ...errorResponses },
   }),
   async (c) => {
     const { name } = c.req.valid("param");

@@ -4,7 +4,7 @@ import { ApiError } from "../lib/errors";
 import { linkIsGenuine } from "../lib/signed-links";
 import { clientStore, taskgroupStub } from "../lib/stubs";
 import { filesOf } from "../lib/files";
-import { errorResponses, resourceName } from "../schemas/common";
+import { binaryContent, errorResponses, resourceName } from "../schemas/common";
 import { router } from "./app-env";
 import { serveOutput } from "./taskgroups";
 
@@ -39,7 +39,7 @@ links.openapi(
     responses: {
       200: {
         description: "The output file",
-        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+        content: binaryContent,
       },
       ...errorResponses,
     },

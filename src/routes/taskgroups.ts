@@ -5,7 +5,7 @@ import { clientStore, taskgroupStub } from "../lib/stubs";
 import { filesOf, type ClientFiles } from "../lib/files";
 import { withRetries } from "../lib/retry";
 import type { CommandResult } from "../durable/taskgroup";
-import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
+import { binaryContent, errorResponses, resourceName, jsonResponse } from "../schemas/common";
 import { router } from "./app-env";
 import { STATUSES, taskgroupView } from "../schemas/taskgroup";
 import type { Context } from "hono";
@@ -121,7 +121,7 @@ taskgroups.openapi(
     responses: {
       200: {
         description: "The output file",
-        content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+        content: binaryContent,
       },
       ...errorResponses,
     },

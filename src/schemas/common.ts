@@ -26,3 +26,6 @@ export const jsonResponse = (description: string, schema: z.ZodType) => ({
   description,
   content: { "application/json": { schema } },
 });
+
+/** A body of raw bytes, as a request or response content. */
+export const binaryContent = { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } };
