@@ -85,11 +85,37 @@ export class S3Object {
         );
       return { etag: unquote(xmlField(text, "ETag")), uploadId };
     } catch (err) {
-      await this.aws
-        .fetch(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, { method: "DELETE", redirect: "manual" })
-        .catch(() => undefined);
+      await this.abort(uploadId);
       throw err;
     }
+  }
+
+  /**
+   * Best effort: the step's failure is what matters. An abort that does not take leaves the parts
+   * in the bucket (billed until a lifecycle rule removes them), so it is logged with the upload id.
+   */
+  private async abort(uploadId: string): Promise<void> {
+    let outcome: number | string;
+    try {
+      const res = await this.aws.fetch(`${this.url}?uploadId=${encodeURIComponent(uploadId)}`, {
+        method: "DELETE",
+        redirect: "manual",
+      });
+      await res.body?.cancel();
+      outcome = res.status;
+    } catch (err) {
+      outcome = String(err);
+    }
+    if (outcome === 204 || outcome === 200) return;
+    console.warn(
+      JSON.stringify({
+        msg: "multipart upload not aborted",
+        bucket: this.target.bucket,
+        key: this.key,
+        uploadId,
+        outcome,
+      }),
+    );
   }
 
   /** One part, tried up to PART_TRIES times while S3 answers 5xx/429 or cannot be reached; its ETag. */
