@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PART_TRIES } from "../src/adapters/s3-client";
-import { file, newClient, putConfiguration, putStorage, s3Bytes, submit, waitForEnd } from "./support/api";
+import { digest, file, newClient, putConfiguration, putStorage, s3Bytes, submit, waitForEnd } from "./support/api";
 import { s3Calls, s3Fault, s3FrontEndpoint } from "./support/s3-faults";
 
 /** A client whose storage target reaches S3 through the front, a configuration uploading to `key`, and 9 MB (two parts). */
@@ -18,8 +18,6 @@ async function multipartUpload(key: string) {
   expect(status).toBe(202);
   return { c, id: body.task_id as string, bytes };
 }
-
-const digest = async (b: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", b)).join(",");
 
 describe("S3 multipart upload when a part fails", () => {
   it("a part S3 answers 5xx is sent again on its own, and the step succeeds in its first attempt", async () => {

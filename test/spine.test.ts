@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import {
   api,
   apiJson,
+  digest,
   file,
   newClient,
   newSink,
@@ -153,7 +154,6 @@ describe("failures and chains", () => {
     expect(activity[0]).not.toBe(head.headers.get("etag")!.replaceAll('"', ""));
     const stored = await s3Bytes("media", "big/large.bin");
     expect(stored.length).toBe(bytes.length);
-    const digest = async (b: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", b)).join(",");
     expect(await digest(stored)).toBe(await digest(bytes));
   });
 

@@ -70,6 +70,9 @@ export const s3 = new AwsClient({
   region: "us-east-1",
 });
 
+/** A file's SHA-256, to compare large bodies without printing them. */
+export const digest = async (b: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", b)).join(",");
+
 export async function s3Bytes(bucket: string, key: string): Promise<Uint8Array> {
   const res = await s3.fetch(`${inject("s3Endpoint")}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`);
   expect(res.status).toBe(200);
