@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { PART_TRIES } from "../src/adapters/s3-client";
-import { digest, file, newClient, putConfiguration, putStorage, s3Bytes, submit, waitForEnd } from "./support/api";
+import {
+  digest,
+  file,
+  newClient,
+  putConfiguration,
+  putStorage,
+  randomBytes,
+  s3Bytes,
+  submit,
+  waitForEnd,
+} from "./support/api";
 import { s3Calls, s3Fault, s3FrontEndpoint } from "./support/s3-faults";
 
 /** A client whose storage target reaches S3 through the front, a configuration uploading to `key`, and 9 MB (two parts). */
@@ -8,9 +18,7 @@ async function multipartUpload(key: string) {
   const c = await newClient("parts");
   await putStorage(c, "front", { endpoint: s3FrontEndpoint() });
   await putConfiguration(c, "up", { adapter: "s3-upload", params: { storage: "front", key_template: key } });
-  const bytes = new Uint8Array(9 * 1024 * 1024 + 7);
-  for (let i = 0; i < bytes.length; i += 65536)
-    crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65536, bytes.length)));
+  const bytes = randomBytes(9 * 1024 * 1024 + 7);
   const form = new FormData();
   form.set("configuration_names", '["up"]');
   form.set("up_data", file(bytes, "big.bin"));

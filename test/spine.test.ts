@@ -8,6 +8,7 @@ import {
   newSink,
   putConfiguration,
   putStorage,
+  randomBytes,
   s3,
   s3Bytes,
   submit,
@@ -139,9 +140,7 @@ describe("failures and chains", () => {
       adapter: "s3-upload",
       params: { storage: "big", key_template: "big/{file_name}" },
     });
-    const bytes = new Uint8Array(9 * 1024 * 1024 + 123);
-    for (let i = 0; i < bytes.length; i += 65536)
-      crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65536, bytes.length)));
+    const bytes = randomBytes(9 * 1024 * 1024 + 123);
     const form = new FormData();
     form.set("configuration_names", '["up"]');
     form.set("up_data", file(bytes, "large.bin"));

@@ -70,6 +70,13 @@ export const s3 = new AwsClient({
   region: "us-east-1",
 });
 
+/** `size` random bytes (getRandomValues fills at most 64 KiB a call). */
+export function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65536, size)));
+  return bytes;
+}
+
 /** A file's SHA-256, to compare large bodies without printing them. */
 export const digest = async (b: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", b)).join(",");
 
