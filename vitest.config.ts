@@ -4,7 +4,16 @@ import { resolve } from "node:path";
 import { defineConfig, type Plugin } from "vitest/config";
 
 // Small limits so tests reach them quickly; everything else is wrangler.toml + .dev.vars.
-const testVars = { MAX_UPLOAD_MB: "12", MAX_FILE_MB: "30", STEP_TIMEOUT_S: "120", RATE_LIMIT_PER_MINUTE: "150" };
+// UPLOAD_LOCK_S: a silent tus PATCH loses its lock in 3 s, so the race tests need not wait 60 s.
+// CORS_ORIGINS: one allowed origin, so the tests see both an allowed and a refused one.
+const testVars = {
+  MAX_UPLOAD_MB: "12",
+  MAX_FILE_MB: "30",
+  STEP_TIMEOUT_S: "120",
+  RATE_LIMIT_PER_MINUTE: "150",
+  UPLOAD_LOCK_S: "3",
+  CORS_ORIGINS: "https://app.example",
+};
 /** Fonts load as ArrayBuffers in tests too, as wrangler's `Data` rule loads them for the image Worker. */
 const fontsAsData: Plugin = {
   name: "fonts-as-data",

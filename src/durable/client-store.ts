@@ -2,7 +2,15 @@ import { DurableObject } from "cloudflare:workers";
 import { newWebhookSecret, sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { json, parse, Sql } from "./sql";
 import { filesOf, r2Keys } from "../lib/files";
-import { UPLOADS_SCHEMA, UploadStore, type LockResult, type Upload, type UploadPart } from "./upload-store";
+import {
+  UPLOADS_FENCE_SCHEMA,
+  UPLOADS_SCHEMA,
+  UploadStore,
+  type LockResult,
+  type LostLock,
+  type Upload,
+  type UploadPart,
+} from "./upload-store";
 
 /** How long a rotated-out webhook secret keeps signing (24 h, as documented). */
 const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
@@ -22,6 +30,7 @@ const MIGRATIONS = [
    CREATE INDEX deliveries_by_state ON deliveries (state, ended_at DESC);
    CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, task_id TEXT NOT NULL, created_at INTEGER NOT NULL);`,
   UPLOADS_SCHEMA,
+  UPLOADS_FENCE_SCHEMA,
 ];
 
 /** How long an Idempotency-Key is remembered. */
@@ -331,24 +340,52 @@ export class ClientStore extends DurableObject<Env> {
     return this.uploads.get(id);
   }
 
+  /** How long a PATCH's lock lasts without bytes arriving (a lock left by a request that died frees itself). */
+  private get lockMs(): number {
+    return Number(this.env.UPLOAD_LOCK_S) * 1000;
+  }
+
   async lockUpload(id: string, offset: number): Promise<LockResult> {
-    return this.uploads.lock(id, offset, Date.now());
+    return this.uploads.lock(id, offset, Date.now(), this.lockMs);
   }
 
-  async addUploadPart(id: string, part: UploadPart, partBytes: number): Promise<void> {
-    this.uploads.addPart(id, part, partBytes, Date.now());
+  async renewUpload(id: string, token: string): Promise<boolean> {
+    return this.uploads.renew(id, token, Date.now(), this.lockMs);
   }
 
-  /** Ends a PATCH. A finished upload that names an asset becomes that asset. */
+  async lostUpload(id: string, token: string): Promise<LostLock | null> {
+    return this.uploads.lost(id, token, Date.now());
+  }
+
+  async claimUploadPart(id: string, token: string): Promise<number | null> {
+    return this.uploads.claimPart(id, token, Date.now(), this.lockMs);
+  }
+
+  async addUploadPart(id: string, token: string, part: UploadPart, offset: number): Promise<boolean> {
+    return this.uploads.addPart(id, token, part, offset, Date.now(), this.lockMs);
+  }
+
+  async unlockUpload(id: string, token: string): Promise<void> {
+    this.uploads.unlock(id, token);
+  }
+
+  async dropUploadTail(id: string, token: string): Promise<number | null> {
+    return this.uploads.dropTail(id, token, Date.now());
+  }
+
+  /**
+   * Ends a PATCH; false, changing nothing, when `token` lost the lock. A finished upload that names
+   * an asset becomes that asset.
+   */
   async releaseUpload(
     id: string,
-    offset: number,
-    tailBytes: number,
+    token: string,
+    end: { offset: number; tailBytes: number; tailKey: string | null },
     done: { size: number; etag: string; keepUntil: number } | null,
-  ): Promise<void> {
-    this.uploads.release(id, offset, tailBytes, done !== null);
+  ): Promise<boolean> {
+    if (!this.uploads.release(id, token, { ...end, done: done !== null }, Date.now())) return false;
     const u = this.uploads.get(id);
-    if (!u || !done) return;
+    if (!u || !done) return true;
     if (u.asset) {
       await this.putAsset({
         name: u.asset,
@@ -360,6 +397,7 @@ export class ClientStore extends DurableObject<Env> {
     }
     this.uploads.extend(id, done.keepUntil);
     await this.armExpiry();
+    return true;
   }
 
   /** Termination: the row goes now; its bytes go with it. */
@@ -377,10 +415,11 @@ export class ClientStore extends DurableObject<Env> {
         .resumeMultipart(u.key, u.r2_upload_id)
         .abort()
         .catch(() => undefined);
-    // An upload that became an asset leaves the asset in place.
-    await files.delete(
-      u.state === "done" && !u.asset ? [u.key, r2Keys.uploadTail(client, u.id)] : [r2Keys.uploadTail(client, u.id)],
-    );
+    // An upload that became an asset leaves the asset in place. Tails of requests that lost their
+    // lock may sit beside the recorded one: the whole tails prefix goes.
+    const keys = [u.state === "done" && !u.asset ? u.key : null, u.tail_key].filter((k): k is string => k !== null);
+    await files.delete(keys);
+    await files.deletePrefix(r2Keys.uploadTails(client, u.id));
   }
 
   private async armExpiry(): Promise<void> {

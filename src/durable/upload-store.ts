@@ -8,6 +8,23 @@ export const UPLOADS_SCHEMA = `
     state TEXT NOT NULL, created_at TEXT NOT NULL, expires_at INTEGER NOT NULL, lock_until INTEGER);
   CREATE INDEX uploads_by_expiry ON uploads (expires_at);`;
 
+/**
+ * v3: fencing. Each lock hands out a token that every write must carry (a request that lost its lock
+ * changes nothing); R2 part numbers are handed out once each (a late write from a lost lock lands on
+ * a number no record names); each request's tail has its own key (recorded in the row). Tails of
+ * older rows were at `<client>/uploads/<id>/.tail`.
+ */
+export const UPLOADS_FENCE_SCHEMA = `
+  ALTER TABLE uploads ADD COLUMN lock_token TEXT;
+  ALTER TABLE uploads ADD COLUMN next_part INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE uploads ADD COLUMN tail_key TEXT;
+  UPDATE uploads SET next_part = json_array_length(parts) + 1;
+  UPDATE uploads SET tail_key = substr(key, 1, 8 + instr(substr(key, 9), '/')) || 'uploads/' || id || '/.tail'
+    WHERE tail_bytes > 0;`;
+
+/** R2's highest part number: part numbers are never reused, so an upload interrupted very often runs out. */
+export const MAX_PART_NUMBER = 10_000;
+
 export interface UploadPart {
   partNumber: number;
   etag: string;
@@ -23,6 +40,8 @@ export interface Upload {
   parts: UploadPart[];
   /** Received bytes short of a whole part, kept in R2 beside the upload until the next PATCH. */
   tail_bytes: number;
+  /** Where those bytes are (null when there are none). */
+  tail_key: string | null;
   /** The client's Upload-Metadata header, as sent. */
   metadata: string;
   file_name: string;
@@ -33,25 +52,37 @@ export interface Upload {
   expires_at: number;
 }
 
-type Row = Omit<Upload, "parts"> & { parts: string; lock_until: number | null } & Record<string, SqlStorageValue>;
+type Row = Omit<Upload, "parts"> & {
+  parts: string;
+  lock_until: number | null;
+  lock_token: string | null;
+  next_part: number;
+} & Record<string, SqlStorageValue>;
 
-const fromRow = ({ lock_until: _lock, ...r }: Row): Upload => ({ ...r, parts: parse<UploadPart[]>(r.parts) });
-
-/** One PATCH writes at a time; a lock left by a request that died frees itself after this long. */
-const LOCK_MS = 60_000;
+const fromRow = ({ lock_until: _lock, lock_token: _token, next_part: _next, ...r }: Row): Upload => ({
+  ...r,
+  parts: parse<UploadPart[]>(r.parts),
+});
 
 export type LockResult =
-  | { ok: true; upload: Upload }
+  | { ok: true; upload: Upload; token: string }
   | { ok: false; why: "not_found" | "expired" | "done" | "offset" | "locked"; offset?: number };
+
+/** Why a fenced write was refused: the upload is gone, has expired, or another request holds it now. */
+export type LostLock = "not_found" | "expired" | "lost";
+
+/** The condition of every fenced write: the lock is still this token's and the upload has not expired. */
+const HELD = "id = ? AND lock_token = ? AND expires_at > ?";
 
 /** The resumable uploads of one client (held by its ClientStore object). */
 export class UploadStore {
   constructor(private readonly sql: Sql) {}
 
-  create(u: Omit<Upload, "offset" | "parts" | "tail_bytes" | "state">): void {
+  /** A new upload; one of length 0 is finished as it is created (`state: "done"`). */
+  create(u: Omit<Upload, "offset" | "parts" | "tail_bytes" | "tail_key">): void {
     this.sql.run(
       `INSERT INTO uploads (id, key, length, r2_upload_id, metadata, file_name, content_type, asset, state, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       u.id,
       u.key,
       u.length,
@@ -60,6 +91,7 @@ export class UploadStore {
       u.file_name,
       u.content_type,
       u.asset,
+      u.state,
       u.created_at,
       u.expires_at,
     );
@@ -70,40 +102,104 @@ export class UploadStore {
     return r ? fromRow(r) : null;
   }
 
-  /** Takes the upload for one PATCH at `offset`: refused if another PATCH holds it or the offset is not where it stands. */
-  lock(id: string, offset: number, now: number): LockResult {
+  /**
+   * Takes the upload for one PATCH at `offset`, for `lockMs` (renewed while bytes arrive): refused if
+   * another PATCH holds it or the offset is not where it stands. The token fences every later write.
+   */
+  lock(id: string, offset: number, now: number, lockMs: number): LockResult {
     const r = this.sql.one<Row>("SELECT * FROM uploads WHERE id = ?", id);
     if (!r) return { ok: false, why: "not_found" };
     if (r.expires_at <= now) return { ok: false, why: "expired" };
     if (r.state === "done") return { ok: false, why: "done", offset: r.offset };
     if (r.lock_until !== null && r.lock_until > now) return { ok: false, why: "locked" };
     if (r.offset !== offset) return { ok: false, why: "offset", offset: r.offset };
-    this.sql.run("UPDATE uploads SET lock_until = ? WHERE id = ?", now + LOCK_MS, id);
-    return { ok: true, upload: fromRow(r) };
+    const token = crypto.randomUUID();
+    this.sql.run("UPDATE uploads SET lock_until = ?, lock_token = ? WHERE id = ?", now + lockMs, token, id);
+    return { ok: true, upload: fromRow(r), token };
   }
 
-  /** A whole part is in R2: recorded at once, so an interrupted PATCH keeps it. */
-  addPart(id: string, part: UploadPart, partBytes: number, now: number): void {
-    const u = this.get(id);
-    if (!u) return;
-    this.sql.run(
-      "UPDATE uploads SET parts = ?, offset = ?, tail_bytes = 0, lock_until = ? WHERE id = ?",
-      json([...u.parts, part]),
-      u.parts.length * partBytes + partBytes,
-      now + LOCK_MS,
-      id,
-    );
+  /** Why a write with `token` is refused, or null when the token still holds the lock. */
+  lost(id: string, token: string, now: number): LostLock | null {
+    const r = this.sql.one<Row>("SELECT * FROM uploads WHERE id = ?", id);
+    if (!r) return "not_found";
+    if (r.expires_at <= now) return "expired";
+    return r.lock_token === token ? null : "lost";
   }
 
-  /** The PATCH ended: where the upload stands now, and whether it is finished. */
-  release(id: string, offset: number, tailBytes: number, done: boolean): void {
+  /** Bytes are still arriving: the lock lasts `lockMs` more. False when it is no longer this token's. */
+  renew(id: string, token: string, now: number, lockMs: number): boolean {
+    return this.sql.run(`UPDATE uploads SET lock_until = ? WHERE ${HELD}`, now + lockMs, id, token, now) > 0;
+  }
+
+  /**
+   * The R2 part number for the holder's next part (each is handed out once, so a part written late by
+   * a request that lost its lock is never one a record names); null when the token no longer holds.
+   */
+  claimPart(id: string, token: string, now: number, lockMs: number): number | null {
+    const r = this.sql.one<{ next_part: number }>(`SELECT next_part FROM uploads WHERE ${HELD}`, id, token, now);
+    if (!r) return null;
+    this.sql.run("UPDATE uploads SET next_part = ?, lock_until = ? WHERE id = ?", r.next_part + 1, now + lockMs, id);
+    return r.next_part;
+  }
+
+  /** A whole part is in R2: recorded at once, so an interrupted PATCH keeps it. False for a lost lock. */
+  addPart(id: string, token: string, part: UploadPart, offset: number, now: number, lockMs: number): boolean {
+    const u = this.sql.one<Row>(`SELECT * FROM uploads WHERE ${HELD}`, id, token, now);
+    if (!u) return false;
     this.sql.run(
-      "UPDATE uploads SET offset = ?, tail_bytes = ?, state = ?, lock_until = NULL WHERE id = ?",
+      "UPDATE uploads SET parts = ?, offset = ?, tail_bytes = 0, tail_key = NULL, lock_until = ? WHERE id = ?",
+      json([...parse<UploadPart[]>(u.parts), part]),
       offset,
-      tailBytes,
-      done ? "done" : "open",
+      now + lockMs,
       id,
     );
+    return true;
+  }
+
+  /**
+   * The PATCH ended: where the upload stands now (its tail, if any, at `tailKey`), and whether it is
+   * finished. False, changing nothing, when the token no longer holds the lock.
+   */
+  release(
+    id: string,
+    token: string,
+    end: { offset: number; tailBytes: number; tailKey: string | null; done: boolean },
+    now: number,
+  ): boolean {
+    return (
+      this.sql.run(
+        `UPDATE uploads SET offset = ?, tail_bytes = ?, tail_key = ?, state = ?, lock_until = NULL, lock_token = NULL
+         WHERE ${HELD}`,
+        end.offset,
+        end.tailBytes,
+        end.tailKey,
+        end.done ? "done" : "open",
+        id,
+        token,
+        now,
+      ) > 0
+    );
+  }
+
+  /** The PATCH failed: the lock is freed and what was recorded stays as it is. */
+  unlock(id: string, token: string): void {
+    this.sql.run("UPDATE uploads SET lock_until = NULL, lock_token = NULL WHERE id = ? AND lock_token = ?", id, token);
+  }
+
+  /**
+   * The tail did not match its record (lost or cut short in R2): the upload goes back to its last
+   * whole part, where the client resumes. Returns that offset, or null for a lost lock.
+   */
+  dropTail(id: string, token: string, now: number): number | null {
+    const u = this.sql.one<Row>(`SELECT * FROM uploads WHERE ${HELD}`, id, token, now);
+    if (!u) return null;
+    const offset = u.offset - u.tail_bytes;
+    this.sql.run(
+      "UPDATE uploads SET offset = ?, tail_bytes = 0, tail_key = NULL, lock_until = NULL, lock_token = NULL WHERE id = ?",
+      offset,
+      id,
+    );
+    return offset;
   }
 
   /** Keeps a finished upload until `expiresAt`. */

@@ -9,9 +9,11 @@ export const r2Keys = {
   taskgroup: (client: string, id: string) => `clients/${client}/taskgroups/${id}/`,
   input: (client: string, id: string, step: string, fileName: string) =>
     `clients/${client}/taskgroups/${id}/inputs/${step}/${fileName}`,
-  /** A finished resumable upload, and the bytes of one short of a whole part while it is open. */
+  /** A finished resumable upload: one segment after the id, so no file name meets a tail's key. */
   upload: (client: string, id: string, fileName: string) => `clients/${client}/uploads/${id}/${fileName}`,
-  uploadTail: (client: string, id: string) => `clients/${client}/uploads/${id}/.tail`,
+  /** An open upload's bytes short of a whole part, one object per PATCH that wrote them (its lock token). */
+  uploadTail: (client: string, id: string, token: string) => `clients/${client}/uploads/${id}/tails/${token}`,
+  uploadTails: (client: string, id: string) => `clients/${client}/uploads/${id}/tails/`,
   output: (client: string, id: string, step: string, fileName: string) =>
     `clients/${client}/taskgroups/${id}/outputs/${step}/${fileName}`,
 };

@@ -2,23 +2,32 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { StepFile } from "../adapters/types";
 import { filesOf, r2Keys } from "../lib/files";
-import type { Upload, UploadPart } from "../durable/upload-store";
+import type { Upload } from "../durable/upload-store";
 import { ApiError } from "../lib/errors";
-import { safeFileName } from "../lib/file-names";
-import { PART_BYTES, PartBuffer } from "../lib/r2-writer";
+import { fileNameTooLong, MAX_FILE_NAME_BYTES, safeFileName } from "../lib/file-names";
 import { clientStore } from "../lib/stubs";
-import { httpDate, parseOffset, parseUploadMetadata, TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION } from "../lib/tus";
+import {
+  httpDate,
+  isHeaderSafeMediaType,
+  parseOffset,
+  parseUploadMetadata,
+  TUS_CONTENT_TYPE,
+  TUS_EXTENSIONS,
+  TUS_HEADERS,
+  TUS_VERSION,
+  tusError,
+} from "../lib/tus";
 import { errorResponses } from "../schemas/common";
 import { assetName } from "./assets";
 import { router, type AppEnv } from "./app-env";
+import { append, FINISHED_MS } from "./tus-append";
 
-/** An open upload may sit this long between requests; a finished one is kept this long for submissions. */
+/** An open upload may sit this long between requests. */
 const OPEN_MS = 24 * 3600_000;
-const FINISHED_MS = 7 * 24 * 3600_000;
 
 export const maxFileBytes = (env: Pick<Env, "MAX_FILE_MB">) => Number(env.MAX_FILE_MB) * 1024 * 1024;
 
-const tusHeaders = { "Tus-Resumable": TUS_VERSION };
+const tusHeaders = TUS_HEADERS;
 const uploadId = z.object({ id: z.uuid({ message: "an upload id is a UUID" }) });
 
 function requireTus(c: Context<AppEnv>): void {
@@ -30,123 +39,12 @@ function requireTus(c: Context<AppEnv>): void {
   }
 }
 
-const tusError = (
-  status: 400 | 404 | 409 | 410 | 413 | 415,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-) => new ApiError(status, code, message, undefined, { ...tusHeaders, ...headers });
-
 /** The client's upload, or 404 (another client's id reaches nothing: uploads live in each client's object). */
 async function ownedUpload(c: Context<AppEnv>, id: string): Promise<Upload> {
   const u = await clientStore(c.env, c.get("client")).getUpload(id);
   if (!u) throw tusError(404, "not_found", `Upload '${id}' does not exist.`);
   if (u.expires_at <= Date.now()) throw tusError(410, "upload_expired", `Upload '${id}' has expired.`);
   return u as Upload;
-}
-
-/**
- * Appends the request body to the upload at `offset`: whole parts of PART_BYTES go to the R2
- * multipart upload (each recorded at once, so an interrupted request keeps them), and the bytes
- * short of a part wait in a tail object for the next request. Returns the new offset.
- */
-async function append(c: Context<AppEnv>, id: string, offset: number): Promise<number> {
-  const store = clientStore(c.env, c.get("client"));
-  const lock = await store.lockUpload(id, offset);
-  if (!lock.ok) {
-    switch (lock.why) {
-      case "not_found":
-        throw tusError(404, "not_found", `Upload '${id}' does not exist.`);
-      case "expired":
-        throw tusError(410, "upload_expired", `Upload '${id}' has expired.`);
-      case "locked":
-        throw tusError(
-          409,
-          "upload_busy",
-          "Another request is writing to this upload; ask HEAD for its offset and resume.",
-        );
-      case "done":
-      case "offset":
-        throw tusError(409, "offset_mismatch", `The upload stands at offset ${lock.offset}, not ${offset}.`, {
-          "Upload-Offset": String(lock.offset),
-        });
-    }
-  }
-  const u = lock.upload as Upload;
-  const client = c.get("client");
-  const files = filesOf(c.env, client);
-  const tailKey = r2Keys.uploadTail(client, id);
-  const mp = files.resumeMultipart(u.key, u.r2_upload_id);
-  const parts: UploadPart[] = [...u.parts];
-  // The body is read with the default reader and copied in: a BYOB reader would avoid the copy, but
-  // workerd gives every BYOB read a new backing store, which measured as more garbage, not less.
-  const buf = new PartBuffer();
-  if (u.tail_bytes > 0) {
-    const tail = await files.get(tailKey);
-    if (!tail) throw new Error(`upload ${id}: its tail of ${u.tail_bytes} bytes is missing`);
-    const bytes = new Uint8Array(await tail.arrayBuffer());
-    for (let off = 0; off < bytes.byteLength; ) off += buf.take(bytes, off);
-  }
-  // What is recorded so far, for the release if this request fails half-way.
-  let saved = { offset, tail: u.tail_bytes };
-  let tooMuch = false;
-  try {
-    const reader = c.req.raw.body?.getReader();
-    for (;;) {
-      let chunk: Uint8Array;
-      try {
-        const r = reader ? await reader.read() : { done: true as const, value: undefined };
-        if (r.done) break;
-        chunk = r.value;
-      } catch {
-        break; // the client went away: keep what arrived, it resumes from there
-      }
-      if (parts.length * PART_BYTES + buf.fill + chunk.byteLength > u.length) {
-        tooMuch = true;
-        await reader?.cancel().catch(() => undefined);
-        break;
-      }
-      for (let off = 0; off < chunk.byteLength; ) {
-        off += buf.take(chunk, off);
-        if (buf.full) {
-          const part = await mp.uploadPart(parts.length + 1, buf.bytes());
-          parts.push({ partNumber: part.partNumber, etag: part.etag });
-          await store.addUploadPart(id, parts[parts.length - 1]!, PART_BYTES);
-          saved = { offset: parts.length * PART_BYTES, tail: 0 };
-          buf.clear();
-        }
-      }
-    }
-    const reached = parts.length * PART_BYTES + buf.fill;
-    if (reached === u.length) {
-      // R2 takes a last part of any size, but an upload needs at least one part.
-      if (buf.fill > 0 || parts.length === 0) {
-        const part = await mp.uploadPart(parts.length + 1, buf.bytes());
-        parts.push({ partNumber: part.partNumber, etag: part.etag });
-      }
-      const obj = await mp.complete(parts);
-      await files.delete(tailKey);
-      await store.releaseUpload(id, reached, 0, {
-        size: obj.size,
-        etag: obj.etag,
-        keepUntil: Date.now() + FINISHED_MS,
-      });
-    } else {
-      if (buf.fill > 0) await files.put(tailKey, buf.bytes(), "application/octet-stream");
-      await store.releaseUpload(id, reached, buf.fill, null);
-    }
-    if (tooMuch)
-      throw tusError(
-        413,
-        "upload_too_long",
-        `The body goes past the declared Upload-Length of ${u.length} bytes; ${reached} are stored.`,
-        { "Upload-Offset": String(reached) },
-      );
-    return reached;
-  } catch (err) {
-    if (!(err instanceof ApiError)) await store.releaseUpload(id, saved.offset, saved.tail, null);
-    throw err;
-  }
 }
 
 /** A finished upload as a step's input file (`{cfg}_upload`). */
@@ -220,31 +118,57 @@ uploads.openapi(
       );
     if (meta.asset !== undefined && !assetName.safeParse(meta.asset).success)
       throw tusError(400, "invalid_asset_name", "The asset name in Upload-Metadata is not valid.");
+    // Stored as given and sent back as the Content-Type of downloads: a value a header cannot carry
+    // (a line break, a non-ASCII byte) would make every later download fail.
+    if (meta.filetype && !isHeaderSafeMediaType(meta.filetype))
+      throw tusError(400, "invalid_filetype", "The filetype in Upload-Metadata must be a media type like 'video/mp4'.");
+    if (meta.filename !== undefined && fileNameTooLong(meta.filename))
+      throw tusError(
+        400,
+        "file_name_too_long",
+        `The filename in Upload-Metadata is longer than ${MAX_FILE_NAME_BYTES} bytes (UTF-8).`,
+      );
+    if (length === 0 && meta.asset !== undefined)
+      throw tusError(400, "empty_file", "The asset would be empty (Upload-Length: 0).");
     const client = c.get("client");
     const id = crypto.randomUUID();
     const fileName = safeFileName(meta.filename ?? "", "upload");
     const contentType = meta.filetype || "application/octet-stream";
     const key = meta.asset ? r2Keys.asset(client, meta.asset) : r2Keys.upload(client, id, fileName);
-    const mp = await filesOf(c.env, client).createMultipart(key, contentType);
-    const expires = Date.now() + OPEN_MS;
+    const files = filesOf(c.env, client);
+    // An empty upload is finished as it is created: there is nothing to PATCH, and tus clients then
+    // send none (tus-js-client ends at creation for a 0-byte file).
+    const empty = length === 0;
+    if (empty) await files.put(key, new Uint8Array(0), contentType);
+    const r2UploadId = empty ? "" : (await files.createMultipart(key, contentType)).uploadId;
+    const expires = Date.now() + (empty ? FINISHED_MS : OPEN_MS);
     await clientStore(c.env, client).createUpload({
       id,
       key,
       length,
-      r2_upload_id: mp.uploadId,
+      r2_upload_id: r2UploadId,
       metadata: metadataHeader,
       file_name: fileName,
       content_type: contentType,
       asset: meta.asset ?? null,
+      state: empty ? "done" : "open",
       created_at: new Date().toISOString(),
       expires_at: expires,
     });
-    const headers: Record<string, string> = {
-      ...tusHeaders,
-      Location: `${new URL(c.req.url).origin}/api/uploads/${id}`,
-      "Upload-Expires": httpDate(expires),
-    };
-    if (c.req.header("content-type") === TUS_CONTENT_TYPE) headers["Upload-Offset"] = String(await append(c, id, 0));
+    const location = `${new URL(c.req.url).origin}/api/uploads/${id}`;
+    const headers: Record<string, string> = { ...tusHeaders, Location: location };
+    if (empty) headers["Upload-Offset"] = "0";
+    else headers["Upload-Expires"] = httpDate(expires);
+    if (!empty && c.req.header("content-type") === TUS_CONTENT_TYPE) {
+      try {
+        headers["Upload-Offset"] = String(await append(c, id, 0));
+      } catch (err) {
+        // The upload exists whatever happened to the body: the client resumes it at Location.
+        if (err instanceof ApiError)
+          throw new ApiError(err.status, err.code, err.message, err.details, { ...err.headers, Location: location });
+        throw err;
+      }
+    }
     return c.body(null, 201, headers) as never;
   },
 );
