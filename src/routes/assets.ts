@@ -1,6 +1,7 @@
 import { DOWNLOAD_HEADERS } from "../lib/download-headers";
 import { createRoute, z } from "@hono/zod-openapi";
-import { filesOf, r2Keys } from "../lib/files";
+import { ClientFiles, filesOf, r2Keys } from "../lib/files";
+import type { Written } from "../lib/r2-writer";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore } from "../lib/stubs";
 import { mediaType, storeFormFile, storeRawBody } from "../lib/uploads";
@@ -14,6 +15,33 @@ export const assetName = z
 const assetView = z
   .object({ name: z.string(), size: z.number(), content_type: z.string(), etag: z.string(), uploaded: z.string() })
   .openapi("Asset");
+
+/**
+ * An asset's bytes are written over the asset in place (R2 keeps the old object until a put or a
+ * multipart completes, and a refused body is aborted before that): an empty body, found empty only
+ * once read, is refused before anything is written, so the asset it would replace stays as it was.
+ */
+class NonEmptyFiles extends ClientFiles {
+  override async putStream(key: string, body: ReadableStream<Uint8Array>, contentType: string): Promise<Written> {
+    const reader = body.getReader();
+    let first: Uint8Array | undefined;
+    while (!first) {
+      const r = await reader.read();
+      if (r.done) throw new ApiError(400, "empty_file", "The asset is empty.");
+      if (r.value.byteLength > 0) first = r.value;
+    }
+    const rest = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(first),
+      pull: async (controller) => {
+        const r = await reader.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return super.putStream(key, rest, contentType);
+  }
+}
 
 export const assets = router();
 const params = z.object({ name: assetName });
@@ -34,21 +62,15 @@ assets.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const client = c.get("client");
-    const files = filesOf(c.env, client);
+    const files = new NonEmptyFiles(c.env.FILES, client);
     const key = r2Keys.asset(client, name);
     let contentType = mediaType(c.req.raw) || "application/octet-stream";
-    let stored: Awaited<ReturnType<typeof storeRawBody>>;
     if (contentType === "multipart/form-data") {
       const part = await storeFormFile(c.req.raw, c.env, files, key);
       if (!part) throw new ApiError(400, "missing_file", "The multipart body needs a 'file' field holding the file.");
       contentType = part.contentType;
-      stored = part;
     } else {
-      stored = await storeRawBody(c.req.raw, c.env, files, key, contentType);
-    }
-    if (stored.size === 0) {
-      await files.delete(key);
-      throw new ApiError(400, "empty_file", "The asset is empty.");
+      await storeRawBody(c.req.raw, c.env, files, key, contentType);
     }
     const obj = (await files.head(key))!;
     const meta = {
