@@ -5,6 +5,7 @@ import { DOC_CONFIG, renderDocs } from "./routes/docs";
 import { DASHBOARD_HTML } from "./dashboard/page";
 import { DASHBOARD_JS } from "./dashboard/script";
 import { webhookDocs } from "./schemas/callback-bodies";
+import { cors } from "./lib/cors";
 import { ApiError, errorBody, errorResponse } from "./lib/errors";
 import { isTransient } from "./lib/retry";
 import { mediaType } from "./lib/uploads";
@@ -16,6 +17,7 @@ import { clientAuth } from "./routes/auth";
 import { client } from "./routes/client";
 import { configurations } from "./routes/configurations";
 import { links } from "./routes/links";
+import { methodOverride } from "./routes/method-override";
 import { storage } from "./routes/storage";
 import { system } from "./routes/system";
 import { taskgroups } from "./routes/taskgroups";
@@ -38,7 +40,16 @@ app.openapi(
 
 app.route("/", admin);
 app.route("/", links);
-app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? next() : clientAuth(c, next)));
+// Pages on other origins (tus uploads, submissions): preflights answered here, before authentication.
+app.use("/api/*", cors());
+app.use(
+  "/api/uploads/*",
+  methodOverride((req, env, ctx) => app.fetch(req, env, ctx)),
+);
+// OPTIONS carries no credentials: tus's discovery answers without a key, and other paths have no OPTIONS route.
+app.use("/api/*", async (c, next) =>
+  c.req.path.startsWith("/api/admin/") || c.req.method === "OPTIONS" ? next() : clientAuth(c, next),
+);
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,
   onError: () => {
