@@ -81,12 +81,12 @@ export async function append(c: Context<AppEnv>, id: string, offset: number): Pr
     const part = await mp.uploadPart(n, buf.bytes());
     parts.push({ partNumber: part.partNumber, etag: part.etag });
   };
+  const reader = c.req.raw.body?.getReader();
   try {
     if (u.tail_bytes > 0) await takeTail(c, id, token, u.tail_key, u.tail_bytes, buf);
     // Renewed as bytes arrive, a third of the way into the lock, so a slow but live request keeps it.
     let renewedAt = Date.now();
     let tooMuch = false;
-    const reader = c.req.raw.body?.getReader();
     for (;;) {
       let chunk: Uint8Array;
       try {
@@ -150,6 +150,8 @@ export async function append(c: Context<AppEnv>, id: string, offset: number): Pr
       );
     return reached;
   } catch (err) {
+    // Refused part-way: what the client still sends is not read (cancelled, not left pending).
+    await reader?.cancel().catch(() => undefined);
     if (ownTail) await files.delete(ownTail).catch(() => undefined);
     if (err instanceof ApiError) {
       await store.unlockUpload(id, token);
