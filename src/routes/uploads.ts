@@ -78,7 +78,7 @@ uploads.openapi(
   createRoute({
     method: "options",
     path: "/api/uploads",
-    ...describe("tus 1.0: the server's version, extensions and largest upload.", {
+    ...describe("tus 1.0: the server's version, extensions and largest upload. Needs no API key.", {
       204: "Tus-Version, Tus-Extension, Tus-Max-Size",
     }),
   }),
