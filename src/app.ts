@@ -15,6 +15,7 @@ import { assets } from "./routes/assets";
 import { clientAuth } from "./routes/auth";
 import { client } from "./routes/client";
 import { configurations } from "./routes/configurations";
+import { files } from "./routes/files";
 import { links } from "./routes/links";
 import { storage } from "./routes/storage";
 import { system } from "./routes/system";
@@ -38,6 +39,7 @@ app.openapi(
 
 app.route("/", admin);
 app.route("/", links);
+app.route("/", files);
 app.use("/api/*", async (c, next) => (c.req.path.startsWith("/api/admin/") ? next() : clientAuth(c, next)));
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_JSON_BODY_BYTES,

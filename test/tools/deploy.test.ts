@@ -21,6 +21,8 @@ function deploy(stateFile: string, args: string[] = [], env: Record<string, stri
       ...process.env,
       WRANGLER: `node ${join("test", "tools", "fake-wrangler.mjs")}`,
       FAKE_WRANGLER_STATE: stateFile,
+      // The native image is built by the real wrangler with Docker; the stand-in needs neither.
+      DOCKER: "true",
       ...env,
     },
   });
