@@ -275,7 +275,7 @@ function reply(res, status, body, headers = {}) {
 
 const server = createServer(async (req, res) => {
   if (req.method === "GET" && req.url === "/healthz")
-    return reply(res, 200, { ok: true, busy: current !== null, free_bytes: await freeBytes(WORK) });
+    return reply(res, 200, { ok: true, pid: process.pid, busy: current !== null, free_bytes: await freeBytes(WORK) });
   if (req.method !== "POST" || req.url !== "/jobs")
     return reply(res, 404, { error: { code: "not_found", message: "POST /jobs or GET /healthz" } });
   let job;

@@ -30,6 +30,15 @@ export async function readIndex(ctx: AdapterContext, file: StepFile): Promise<Mp
   if (!looksLikeMp4(await read(0, Math.min(16, file.size)))) return null;
   const result = await readMp4Index(file.size, read);
   if (!result.ok) throw new StepError({ kind: "video_unsupported", fileName: file.file_name, detail: result.reason });
+  // An index whose samples lie past the end: the file was cut off (ffmpeg would encode what is there and say nothing).
+  const samples = result.index.cut?.samples ?? [];
+  const end = samples.reduce((n, s) => Math.max(n, s.offset + s.size), 0);
+  if (end > file.size)
+    throw new StepError({
+      kind: "video_unsupported",
+      fileName: file.file_name,
+      detail: `the file is cut off: its index names ${end} bytes, it holds ${file.size}`,
+    });
   return result.index;
 }
 
