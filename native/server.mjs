@@ -208,7 +208,11 @@ async function runJob(job, send, signal) {
     for (const input of job.inputs.filter((i) => i.probe && !i.stream)) {
       const info = await probe(join(dir, input.name));
       if (!info)
-        throw new JobFailure({ kind: "video_unsupported", fileName: input.name, detail: "ffprobe found no video in it" });
+        throw new JobFailure({
+          kind: "video_unsupported",
+          fileName: input.name,
+          detail: "ffprobe found no video in it",
+        });
       const limits = job.limits;
       if (limits && info.width * info.height > limits.max_pixels)
         throw new JobFailure({ kind: "video_frame_too_large", width: info.width, height: info.height });
@@ -237,7 +241,12 @@ async function runJob(job, send, signal) {
       const re = new RegExp(`^(?:${rule.match})$`);
       for (const name of names.filter((n) => re.test(n))) {
         const as = rule.as && NAME.test(rule.as) ? rule.as : name;
-        const size = await upload(`${job.upload}/${encodeURIComponent(as)}`, join(dir, name), rule.content_type, signal);
+        const size = await upload(
+          `${job.upload}/${encodeURIComponent(as)}`,
+          join(dir, name),
+          rule.content_type,
+          signal,
+        );
         files.push({ name: as, size, content_type: rule.content_type });
       }
     }
@@ -290,7 +299,10 @@ const server = createServer(async (req, res) => {
   const free = await freeBytes(WORK);
   if (free < need)
     return reply(res, 507, {
-      error: { code: "disk_full", message: `the job needs about ${Math.ceil(need / 2 ** 20)} MB of disk, ${Math.floor(free / 2 ** 20)} MB are free` },
+      error: {
+        code: "disk_full",
+        message: `the job needs about ${Math.ceil(need / 2 ** 20)} MB of disk, ${Math.floor(free / 2 ** 20)} MB are free`,
+      },
     });
   const controller = new AbortController();
   current = { controller };

@@ -73,7 +73,8 @@ if (dryRun) {
     `dry run: would set ${SECRETS.join(", ")} on ${configs[0].config.name} if missing, then deploy ${configs.map((c) => c.config.name).join(" → ")}`,
   );
   const images = configs.filter((c) => hasContainers(c.path)).map((c) => c.config.name);
-  if (images.length) console.log(`dry run: would build and push the container image of ${images.join(", ")} (native/Dockerfile)`);
+  if (images.length)
+    console.log(`dry run: would build and push the container image of ${images.join(", ")} (native/Dockerfile)`);
   process.exit(0);
 }
 
@@ -81,7 +82,9 @@ if (dryRun) {
 // DOCKER names the docker command, as WRANGLER names wrangler's.
 const docker = process.env.DOCKER ?? "docker";
 if (configs.some((c) => hasContainers(c.path)) && spawnSync(docker, ["info"], { stdio: "ignore" }).status !== 0)
-  fail("Docker is needed to build the native media server's image (native/Dockerfile): install it and start its engine");
+  fail(
+    "Docker is needed to build the native media server's image (native/Dockerfile): install it and start its engine",
+  );
 
 if (!run(["whoami"], { quiet: true }).ok)
   fail("wrangler is not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN)");

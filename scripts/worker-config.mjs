@@ -11,7 +11,10 @@ export function derivedConfig(path, { tag, vars = {} }) {
   delete config.containers;
   config.vars = { ...(config.vars ?? {}), ...vars };
   const out = join(dirname(path), `.${basename(path, ".toml")}.${tag}.toml`);
-  writeFileSync(out, `# Written by scripts/worker-config.mjs from ${basename(path)}; removed after use.\n${stringify(config)}`);
+  writeFileSync(
+    out,
+    `# Written by scripts/worker-config.mjs from ${basename(path)}; removed after use.\n${stringify(config)}`,
+  );
   return { path: out, remove: () => rmSync(out, { force: true }) };
 }
 

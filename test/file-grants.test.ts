@@ -45,7 +45,12 @@ describe("file grants", () => {
       exp: now() + MAX_GRANT_S + 60,
     });
     // A grant made with any other key (a webhook secret, say) is no grant.
-    const other = await mintGrant(btoa("x".repeat(32)), { op: "write", client: "grants", key: folder, exp: now() + 60 });
+    const other = await mintGrant(btoa("x".repeat(32)), {
+      op: "write",
+      client: "grants",
+      key: folder,
+      exp: now() + 60,
+    });
     const codes = async (path: string, init?: RequestInit) => {
       const res = await api(path, init);
       return [res.status, ((await res.json()) as { error: { code: string } }).error.code];
@@ -56,7 +61,12 @@ describe("file grants", () => {
     expect(await codes(`/files/${forever}/a.mp4`, { method: "PUT", body: "x" })).toEqual([403, "grant_invalid"]);
     // A write grant reads nothing, and a read grant writes nothing.
     expect(await codes(`/files/${write}`)).toEqual([403, "grant_invalid"]);
-    const read = await mintGrant(env.SECRETS_KEY, { op: "read", client: "grants", key: `${folder}a.mp4`, exp: now() + 60 });
+    const read = await mintGrant(env.SECRETS_KEY, {
+      op: "read",
+      client: "grants",
+      key: `${folder}a.mp4`,
+      exp: now() + 60,
+    });
     expect(await codes(`/files/${read}/a.mp4`, { method: "PUT", body: "x" })).toEqual([403, "grant_invalid"]);
     expect(await filesOf(env, "grants").head(`${folder}a.mp4`)).toBeNull();
   });
@@ -69,13 +79,13 @@ describe("file grants", () => {
       expect(res.status, name).toBeGreaterThanOrEqual(400);
       expect(res.status, name).toBeLessThan(500);
     }
-    const escape = await mintGrant(env.SECRETS_KEY, {
+    const elsewhere = await mintGrant(env.SECRETS_KEY, {
       op: "read",
       client: "grants",
       key: r2Keys.asset("someone-else", "logo.png"),
       exp: now() + 60,
     });
-    expect((await api(`/files/${escape}`)).status).toBe(403);
+    expect((await api(`/files/${elsewhere}`)).status).toBe(403);
   });
 });
 

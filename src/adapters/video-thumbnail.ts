@@ -2,7 +2,17 @@ import { StepError } from "../lib/failures";
 import type { Adapter } from "./types";
 import { videoThumbnailParams, type VideoThumbnailParams } from "./video-thumbnail.params";
 import { type Budget, checkFrame, pickRuntime } from "./video/budget";
-import { checkInput, finish, inspect, loadedOf, rangeReader, readIndex, scaledSize, stem, stored } from "./video/common";
+import {
+  checkInput,
+  finish,
+  inspect,
+  loadedOf,
+  rangeReader,
+  readIndex,
+  scaledSize,
+  stem,
+  stored,
+} from "./video/common";
 import { cutGop, gopAt } from "./video/gop";
 import { exactly, execute } from "./video/job";
 

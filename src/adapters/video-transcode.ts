@@ -54,7 +54,12 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     if (p.format === "cmaf") {
       // Sizes need the source frame; a native probe of a non-MP4 input gives it to ffmpeg, not to us.
       const sizes = source ? renditionSizes(budgetOf(ctx, runtime), source, p.renditions!) : null;
-      const run = await execute(ctx, runtime, { ...base, ...ladderJob(p, name, sizes, video.info?.audio !== null) }, loaded);
+      const run = await execute(
+        ctx,
+        runtime,
+        { ...base, ...ladderJob(p, name, sizes, video.info?.audio !== null) },
+        loaded,
+      );
       return ladderResult(ctx, run, p, name, sizes, seconds);
     }
     const rate = p.video_bitrate
@@ -64,7 +69,12 @@ export const videoTranscode: Adapter<VideoTranscodeParams> = {
     if (p.format === "mp4") {
       const file = `${name}.mp4`;
       const args = ["-i", "in.mp4", ...codec, ...MP4, "out.mp4"];
-      const run = await execute(ctx, runtime, { ...base, args, outputs: [exactly("out.mp4", "video/mp4", file)] }, loaded);
+      const run = await execute(
+        ctx,
+        runtime,
+        { ...base, args, outputs: [exactly("out.mp4", "video/mp4", file)] },
+        loaded,
+      );
       return finish(ctx, run, stored(run, file));
     }
     const outputs = [

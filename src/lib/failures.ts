@@ -18,7 +18,14 @@ export type Failure =
   | { kind: "video_unsupported"; fileName: string; detail: string }
   | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number; runtime: VideoRuntime }
   | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number; runtime: VideoRuntime }
-  | { kind: "video_frame_too_large"; fileName: string; width: number; height: number; limit: string; runtime: VideoRuntime }
+  | {
+      kind: "video_frame_too_large";
+      fileName: string;
+      width: number;
+      height: number;
+      limit: string;
+      runtime: VideoRuntime;
+    }
   | { kind: "renditions_too_large"; sizes: string; limit: string; runtime: VideoRuntime }
   | { kind: "ffmpeg_failed"; detail: string }
   | { kind: "native_unavailable" }

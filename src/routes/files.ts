@@ -15,7 +15,11 @@ import { maxFileBytes } from "./uploads";
  */
 export const files = router();
 
-const token = z.string().min(10).max(2048).regex(/^[\w-]+\.[\w-]+$/, "not a file grant");
+const token = z
+  .string()
+  .min(10)
+  .max(2048)
+  .regex(/^[\w-]+\.[\w-]+$/, "not a file grant");
 /** What a stored file may be served as: a plain `type/subtype`; anything else is stored as bytes. */
 const CONTENT_TYPE = /^[\w.+-]{1,64}\/[\w.+-]{1,128}$/;
 

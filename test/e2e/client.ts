@@ -12,7 +12,11 @@ export function devClient(base: string) {
   });
   return {
     async putAsset(name: string, bytes: Uint8Array, type: string) {
-      const res = await fetch(`${base}/api/assets/${name}`, { method: "PUT", headers: { ...auth, "content-type": type }, body: bytes });
+      const res = await fetch(`${base}/api/assets/${name}`, {
+        method: "PUT",
+        headers: { ...auth, "content-type": type },
+        body: bytes as BodyInit,
+      });
       expect(res.status, await res.clone().text()).toBe(201);
     },
     async configure(name: string, configuration: unknown) {
@@ -24,10 +28,15 @@ export function devClient(base: string) {
       expect(res.status, await res.clone().text()).toBeLessThan(300);
     },
     /** Submits a multipart taskgroup: `files` maps form field → [bytes, file name, type]. */
-    async submit(names: string[], files: Record<string, [Uint8Array, string, string]>, fields: Record<string, string> = {}) {
+    async submit(
+      names: string[],
+      files: Record<string, [Uint8Array, string, string]>,
+      fields: Record<string, string> = {},
+    ) {
       const form = new FormData();
       form.set("configuration_names", JSON.stringify(names));
-      for (const [field, [bytes, name, type]] of Object.entries(files)) form.set(field, new File([bytes], name, { type }));
+      for (const [field, [bytes, name, type]] of Object.entries(files))
+        form.set(field, new File([bytes as BlobPart], name, { type }));
       for (const [field, value] of Object.entries(fields)) form.set(field, value);
       const res = await fetch(`${base}/api/taskgroup/`, { method: "POST", headers: auth, body: form });
       const body = (await res.json()) as { task_id: string };

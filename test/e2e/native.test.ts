@@ -151,7 +151,9 @@ describe("the native runtime under npm run dev", () => {
     expect(large1080.results[0].result[0].runtime).toBe("native");
     expect(pinnedNative.results[0].result[0].runtime).toBe("native");
     expect(pinnedWasm.status).toBe("Failed");
-    expect(pinnedWasm.results[0].result).toMatch(/^large\.mp4 is \d+ MB, over the 4 MB video limit of the media Worker\.$/);
+    expect(pinnedWasm.results[0].result).toMatch(
+      /^large\.mp4 is \d+ MB, over the 4 MB video limit of the media Worker\.$/,
+    );
   }, 300_000);
 
   it("the native server killed mid-job: the step runs again, and one output exists", async () => {

@@ -64,7 +64,21 @@ export function pixelAt(bytes: Uint8Array, time: number, x: number, y: number): 
   return inTemp((dir) => {
     writeFileSync(join(dir, "in.mp4"), bytes);
     ffmpeg(
-      ["-ss", String(time), "-i", "in.mp4", "-frames:v", "1", "-vf", `crop=2:2:${x}:${y}`, "-f", "rawvideo", "-pix_fmt", "rgb24", "px.raw"],
+      [
+        "-ss",
+        String(time),
+        "-i",
+        "in.mp4",
+        "-frames:v",
+        "1",
+        "-vf",
+        `crop=2:2:${x}:${y}`,
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "px.raw",
+      ],
       dir,
     );
     const px = readFileSync(join(dir, "px.raw"));

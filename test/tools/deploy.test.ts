@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: a plain ES module of the scripts folder, without types
 import { mismatches, readConfigs, resources } from "../../scripts/deploy-plan.mjs";
 
 const configs = () => readConfigs() as { path: string; config: any }[];

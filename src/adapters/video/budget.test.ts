@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StepError } from "../../lib/failures";
+import type { StepError } from "../../lib/failures";
 import type { AdapterContext } from "../types";
 import { type Budget, checkFrame, pickRuntime } from "./budget";
 
