@@ -31,8 +31,14 @@ export async function memoryContext(
     storageTarget: async () => {
       throw new Error("not in the bench");
     },
+    output: async (fileName) => {
+      const bytes = files.get(fileName);
+      if (!bytes) throw new Error(`no output ${fileName}`);
+      return { key: fileName, file_name: fileName, content_type: "application/octet-stream", size: bytes.byteLength };
+    },
     outputUrl: (f) => f.key,
-    limits: { maxVideoMb: 100, maxVideoSeconds: 600 },
+    limits: { maxVideoMb: 100, maxVideoSeconds: 600, maxFileMb: 5120, maxNativeSeconds: 0 },
+    native: null,
     progress: () => undefined,
   };
   return { ctx, file, files };

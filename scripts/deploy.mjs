@@ -4,7 +4,8 @@
 // dead-letter queues, the R2 bucket), sets the API Worker's secrets the first time, and deploys the
 // Workers in dependency order. Running it again creates nothing and sets no secret again.
 // `npm run deploy -- --dry-run` does the checks and the builds only, with no account (CI runs it).
-// WRANGLER names the wrangler command (default: this project's, through npx).
+// WRANGLER names the wrangler command (default: this project's, through npx). Docker is needed for the
+// real deploy only, to build the native media server's image.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { gzipSync } from "node:zlib";
 import { MAX_WORKER_BYTES, mib, mismatches, readConfigs, resources, SECRETS } from "./deploy-plan.mjs";
+import { derivedConfig, hasContainers } from "./worker-config.mjs";
 
 const dryRun = process.argv.includes("--dry-run");
 const wrangler = (process.env.WRANGLER ?? "npx wrangler").split(" ");
@@ -43,13 +45,16 @@ if (problems.length) fail(`the Workers' configurations disagree:\n  ${problems.j
 const { queues, buckets } = resources(configs);
 console.log(`configurations agree: ${configs.length} Workers, ${queues.length} queues, bucket ${buckets.join(", ")}`);
 
-// Build each Worker as it would be uploaded, and measure it.
+// Build each Worker as it would be uploaded, and measure it. A container image is not part of the
+// Worker: wrangler builds it with Docker at the real deploy only, so this step needs no Docker.
 const out = mkdtempSync(join(tmpdir(), "cascade-deploy-"));
 let tooBig = false;
 for (const { path, config } of configs) {
   const dir = join(out, config.name);
-  if (!run(["deploy", "--dry-run", "-c", path, "--outdir", dir], { quiet: false }).ok)
-    fail(`${config.name} did not build`);
+  const build = derivedConfig(path, { tag: "build" });
+  const built = run(["deploy", "--dry-run", "-c", build.path, "--outdir", dir], { quiet: false }).ok;
+  build.remove();
+  if (!built) fail(`${config.name} did not build`);
   const files = filesIn(dir);
   const raw = files.reduce((n, f) => n + statSync(f).size, 0);
   const gzip = files.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0);
@@ -67,8 +72,19 @@ if (dryRun) {
   console.log(
     `dry run: would set ${SECRETS.join(", ")} on ${configs[0].config.name} if missing, then deploy ${configs.map((c) => c.config.name).join(" → ")}`,
   );
+  const images = configs.filter((c) => hasContainers(c.path)).map((c) => c.config.name);
+  if (images.length)
+    console.log(`dry run: would build and push the container image of ${images.join(", ")} (native/Dockerfile)`);
   process.exit(0);
 }
+
+// wrangler builds the native media server's image (native/Dockerfile) with Docker and pushes it.
+// DOCKER names the docker command, as WRANGLER names wrangler's.
+const docker = process.env.DOCKER ?? "docker";
+if (configs.some((c) => hasContainers(c.path)) && spawnSync(docker, ["info"], { stdio: "ignore" }).status !== 0)
+  fail(
+    "Docker is needed to build the native media server's image (native/Dockerfile): install it and start its engine",
+  );
 
 if (!run(["whoami"], { quiet: true }).ok)
   fail("wrangler is not logged in: run `npx wrangler login` (or set CLOUDFLARE_API_TOKEN)");

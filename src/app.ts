@@ -16,6 +16,7 @@ import { assets } from "./routes/assets";
 import { clientAuth } from "./routes/auth";
 import { client } from "./routes/client";
 import { configurations } from "./routes/configurations";
+import { files } from "./routes/files";
 import { links } from "./routes/links";
 import { methodOverride } from "./routes/method-override";
 import { storage } from "./routes/storage";
@@ -40,6 +41,7 @@ app.openapi(
 
 app.route("/", admin);
 app.route("/", links);
+app.route("/", files);
 // Pages on other origins (tus uploads, submissions): preflights answered here, before authentication.
 app.use("/api/*", cors());
 app.use(

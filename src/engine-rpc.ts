@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "./durable/taskgroup-model";
+import type { StepGrants } from "./lib/file-grants";
 import { directEngine, type Engine } from "./queues/engine";
 
 /**
@@ -18,5 +19,8 @@ export class EngineRpc extends WorkerEntrypoint<Env> implements Engine {
   }
   abandon(msg: StepMessage, message: string, reason: FailureReason): Promise<void> {
     return directEngine(this.env).abandon(msg, message, reason);
+  }
+  grants(msg: StepMessage, step: string, origin: string, readKeys: string[]): Promise<StepGrants> {
+    return directEngine(this.env).grants(msg, step, origin, readKeys);
   }
 }

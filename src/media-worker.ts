@@ -1,5 +1,8 @@
 import { mediaAdapters } from "./adapters/media-table";
+import { type MediaEnv, nativeEndpoints } from "./adapters/video/native-endpoint";
 import { stepWorker } from "./queues/step-worker";
 
+export { NativeMedia } from "./adapters/video/native-endpoint";
+
 /** The media Worker (media/wrangler.toml): consumes `cascade-media` and its dead-letter queue. */
-export default stepWorker(mediaAdapters);
+export default stepWorker<MediaEnv>(mediaAdapters, nativeEndpoints);

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { StepGrants } from "../lib/file-grants";
 import type { StorageTarget } from "../schemas/storage";
 import type { AdapterName, catalog, Runtime } from "./catalog";
 
@@ -24,14 +25,24 @@ export interface AdapterContext {
   asset(param: string, name: string): Promise<StepFile>;
   /** Writes a file this step produced. */
   write(fileName: string, body: ReadableStream | ArrayBuffer | Uint8Array, contentType: string): Promise<StepFile>;
+  /** A file of this step's outputs that was stored by someone else (the native server, through a grant). */
+  output(fileName: string): Promise<StepFile>;
   /** A storage target of the client, secrets decrypted. */
   storageTarget(name: string): Promise<StorageTarget>;
   /** An authenticated download URL of this API for a step output. */
   outputUrl(file: StepFile): string;
-  /** The media limits in force (vars of the Worker running the step). */
-  limits: { maxVideoMb: number; maxVideoSeconds: number };
+  /** The media limits in force (vars of the Worker running the step): WASM's, and the native runtime's. */
+  limits: { maxVideoMb: number; maxVideoSeconds: number; maxFileMb: number; maxNativeSeconds: number };
+  /** The native media runtime, on a Worker that has one (the media Worker with its container or NATIVE_URL). */
+  native: NativeAccess | null;
   /** Progress of this adapter, 0..1; the step's progress and `task.progress` callbacks follow it. */
   progress(ratio: number): void;
+}
+
+/** How a step reaches the native media server: the server itself, and file grants for its run. */
+export interface NativeAccess {
+  endpoint: { fetch(request: Request): Promise<Response> };
+  grants(readKeys: string[]): Promise<StepGrants>;
 }
 
 export interface AdapterOutcome {

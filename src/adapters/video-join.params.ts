@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { runtimeParam } from "./video/runtime-param";
 
 export const videoJoinParams = z
   .object({
+    runtime: runtimeParam,
     prepend_file_name: z.string().min(1).max(128).optional().describe("A video asset played before the input."),
     append_file_name: z.string().min(1).max(128).optional().describe("A video asset played after the input."),
     fps: z

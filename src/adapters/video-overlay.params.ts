@@ -1,10 +1,12 @@
 import { z } from "zod";
+import { runtimeParam } from "./video/runtime-param";
 import { freeJsonObject } from "../schemas/json-limits";
 
 export const POSITIONS = ["top-left", "top-right", "bottom-left", "bottom-right", "center"] as const;
 
 export const videoOverlayParams = z
   .object({
+    runtime: runtimeParam,
     overlay_file_name: z
       .string()
       .min(1)

@@ -1,8 +1,10 @@
 import { StepError } from "../lib/failures";
 import type { Adapter } from "./types";
 import { videoOverlayParams, type VideoOverlayParams } from "./video-overlay.params";
+import { checkFrame, pickRuntime } from "./video/budget";
+import { checkInput, finish, h264, inspect, loadedOf, MP4, scaledSize, stem, stored } from "./video/common";
 import { probe } from "./video/ffmpeg";
-import { checkFrame, finish, h264, loadVideo, MP4, run, scaledSize, stem } from "./video/common";
+import { exactly, execute } from "./video/job";
 
 /** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
 export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): {
@@ -45,13 +47,18 @@ function overlayFilter(p: VideoOverlayParams): string {
   return `[1:v]${scale}format=rgba${alpha}[ov];[0:v][ov]overlay=${x}:${y}${enable}:format=auto,format=yuv420p[v]`;
 }
 
+/** The overlay image is read whole (ffmpeg.wasm probes its size): an image, not a video, so a small cap. */
+const MAX_OVERLAY_MB = 32;
+
 /** An image over a video; the audio is copied untouched. */
 export const videoOverlay: Adapter<VideoOverlayParams> = {
   name: "video-overlay",
   params: videoOverlayParams,
   async run(input, p, ctx) {
-    const video = await loadVideo(ctx, input, "in.mp4");
+    const video = await inspect(ctx, input, "in.mp4", p.runtime);
     const overlayFile = await ctx.asset("overlay_file_name", p.overlay_file_name);
+    if (overlayFile.size > MAX_OVERLAY_MB * 1024 * 1024)
+      throw new StepError({ kind: "input_too_large", limitMb: MAX_OVERLAY_MB });
     const overlay = new Uint8Array(await (await ctx.read(overlayFile)).arrayBuffer());
     const image = (await probe(overlay, "overlay.img")).info.video;
     if (!image)
@@ -60,9 +67,24 @@ export const videoOverlay: Adapter<VideoOverlayParams> = {
         fileName: overlayFile.file_name,
         detail: "ffmpeg found no image in it",
       });
-    checkFrame(`the overlay ${overlayFile.file_name}`, scaledSize(image, p.width));
+    const runtime = pickRuntime(ctx, p.runtime, (b) => {
+      checkInput(b, video);
+      checkFrame(b, `the overlay ${overlayFile.file_name}`, scaledSize(image, p.width));
+    });
     ctx.progress(0.05);
-    const out = await run({ "in.mp4": video.data, "overlay.img": overlay }, [...overlayArgs(p), "out.mp4"], ctx);
-    return finish(ctx, out, `${stem(input.file_name)}.mp4`, out.read("out.mp4"), "video/mp4");
+    const name = `${stem(input.file_name)}.mp4`;
+    const run = await execute(
+      ctx,
+      runtime,
+      {
+        inputs: { "in.mp4": input, "overlay.img": overlayFile },
+        args: [...overlayArgs(p), "out.mp4"],
+        outputs: [exactly("out.mp4", "video/mp4", name)],
+        seconds: video.info?.duration ?? 0,
+        probe: video.info ? [] : ["in.mp4"],
+      },
+      { ...loadedOf([video]), "overlay.img": overlay },
+    );
+    return finish(ctx, run, stored(run, name));
   },
 };

@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { runtimeParam } from "./video/runtime-param";
 
 export const videoThumbnailParams = z
   .object({
+    runtime: runtimeParam,
     time: z.number().min(0).default(0).describe("Seconds into the video; past the end, the last frame."),
     width: z
       .number()

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runtimeParam } from "./video/runtime-param";
 
 const bitrate = z.string().regex(/^\d+[kM]?$/, "like 1500k or 2M");
 
@@ -11,6 +12,7 @@ export const renditionSchema = z
 
 export const videoTranscodeParams = z
   .object({
+    runtime: runtimeParam,
     format: z
       .enum(["mp4", "hls", "cmaf"])
       .default("mp4")

@@ -16,14 +16,30 @@ export type Failure =
   | { kind: "image_too_large"; fileName: string; width: number; height: number; limit: number }
   | { kind: "template_key_missing"; key: string }
   | { kind: "video_unsupported"; fileName: string; detail: string }
-  | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number }
-  | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number }
-  | { kind: "video_frame_too_large"; fileName: string; width: number; height: number; limit: string }
-  | { kind: "renditions_too_large"; sizes: string; limit: string }
+  | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number; runtime: VideoRuntime }
+  | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number; runtime: VideoRuntime }
+  | {
+      kind: "video_frame_too_large";
+      fileName: string;
+      width: number;
+      height: number;
+      limit: string;
+      runtime: VideoRuntime;
+    }
+  | { kind: "renditions_too_large"; sizes: string; limit: string; runtime: VideoRuntime }
   | { kind: "ffmpeg_failed"; detail: string }
+  | { kind: "native_unavailable" }
+  | { kind: "native_unreachable"; detail: string }
+  | { kind: "native_transfer_failed"; detail: string; retryable: boolean }
+  | { kind: "native_failed"; detail: string }
   | { kind: "timed_out"; seconds: number }
   | { kind: "dead_lettered" }
   | { kind: "internal"; reference: string };
+
+/** Where a video step runs: ffmpeg.wasm in the media Worker, or native ffmpeg (a container, README "Video"). */
+export type VideoRuntime = "wasm" | "native";
+
+const RUNTIME_NAME: Record<VideoRuntime, string> = { wasm: "the media Worker", native: "the native runtime" };
 
 export class StepError extends Error {
   constructor(readonly failure: Failure) {
@@ -74,26 +90,41 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
       return { message: `${f.fileName} could not be read as a video (${f.detail}).`, retryable: false };
     case "video_too_large":
       return {
-        message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB video limit of the media Worker.`,
+        message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB video limit of ${RUNTIME_NAME[f.runtime]}.`,
         retryable: false,
       };
     case "video_too_long":
       return {
-        message: `${f.fileName} lasts ${f.seconds} s, over the ${f.limitSeconds} s video limit of the media Worker.`,
+        message: `${f.fileName} lasts ${f.seconds} s, over the ${f.limitSeconds} s video limit of ${RUNTIME_NAME[f.runtime]}.`,
         retryable: false,
       };
     case "video_frame_too_large":
       return {
-        message: `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to ${f.limit} (a larger frame takes ffmpeg past the 128 MB a Worker has).`,
+        message:
+          f.runtime === "wasm"
+            ? `${f.fileName} is ${f.width}×${f.height}; the media Worker handles up to ${f.limit} (a larger frame takes ffmpeg past the 128 MB a Worker has).`
+            : `${f.fileName} is ${f.width}×${f.height}; the native runtime handles up to ${f.limit}.`,
         retryable: false,
       };
     case "renditions_too_large":
       return {
-        message: `The renditions ${f.sizes} are encoded together and, added up, exceed the ${f.limit} frame the media Worker handles.`,
+        message: `The renditions ${f.sizes} are encoded together and, added up, exceed the ${f.limit} frame ${RUNTIME_NAME[f.runtime]} handles.`,
         retryable: false,
       };
     case "ffmpeg_failed":
       return { message: `ffmpeg failed: ${f.detail}`, retryable: false };
+    case "native_unavailable":
+      return {
+        message:
+          "The step asks for runtime native, and this deployment has no native media runtime (the media Worker's NATIVE container binding).",
+        retryable: false,
+      };
+    case "native_unreachable":
+      return { message: `The native media runtime could not be reached (${f.detail}).`, retryable: true };
+    case "native_transfer_failed":
+      return { message: `The native media runtime could not move a file: ${f.detail}.`, retryable: f.retryable };
+    case "native_failed":
+      return { message: `The native media runtime stopped before the step ended (${f.detail}).`, retryable: true };
     case "timed_out":
       return { message: `The step did not finish within ${f.seconds} s.`, retryable: false };
     case "dead_lettered":

@@ -1,4 +1,5 @@
 import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "../durable/taskgroup-model";
+import { stepGrants, type StepGrants } from "../lib/file-grants";
 import { taskgroupStub } from "../lib/stubs";
 
 /**
@@ -12,15 +13,22 @@ export interface Engine {
   progress(msg: StepMessage, run: number, percent: number): Promise<void>;
   finish(msg: StepMessage, run: number, outcome: StepOutcome): Promise<void>;
   abandon(msg: StepMessage, message: string, reason: FailureReason): Promise<void>;
+  /**
+   * File grants for a native run of the step (src/lib/file-grants.ts): read URLs for `readKeys`, and
+   * the URL its outputs are written under. Only the API Worker holds the key that makes them.
+   */
+  grants(msg: StepMessage, step: string, origin: string, readKeys: string[]): Promise<StepGrants>;
 }
 
 /** The engine as the API Worker reaches it: the taskgroup's Durable Object. */
-export function directEngine(env: Pick<Env, "TASKGROUPS">): Engine {
+export function directEngine(env: Pick<Env, "TASKGROUPS" | "SECRETS_KEY">): Engine {
   const group = (m: StepMessage) => taskgroupStub(env, m.client, m.taskgroupId);
   return {
     claim: (m, q) => group(m).claimStep(m, q) as Promise<ClaimedStep | "busy" | null>,
     progress: (m, run, percent) => group(m).reportProgress(m, run, percent),
     finish: (m, run, outcome) => group(m).finishStep(m, run, outcome),
     abandon: (m, message, reason) => group(m).abandonStep(m, message, reason),
+    grants: (m, step, origin, readKeys) =>
+      stepGrants(env.SECRETS_KEY, origin, { client: m.client, taskgroupId: m.taskgroupId, step }, readKeys),
   };
 }

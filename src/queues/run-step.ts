@@ -1,5 +1,5 @@
 import type { AdapterTable } from "../adapters";
-import type { StepFile } from "../adapters/types";
+import type { NativeAccess, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
@@ -11,7 +11,10 @@ import type { Engine } from "./engine";
 import { stepContext } from "./step-context";
 
 /** What a step runner needs, on the API Worker and the heavy Workers alike. */
-export type RunEnv = Pick<Env, "FILES" | "MAX_FILE_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS">;
+export type RunEnv = Pick<Env, "FILES" | "MAX_FILE_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS"> & {
+  /** The native runtime's length limit: the media Worker's var (media/wrangler.toml). */
+  MAX_NATIVE_SECONDS?: string;
+};
 
 /** Opens a client's storage target with its secrets: only the API Worker has one. */
 export type TargetOpener = (client: string, name: string) => Promise<StorageTarget>;
@@ -24,8 +27,9 @@ export async function runStep(
   adapters: AdapterTable,
   engine: Engine,
   targets?: TargetOpener,
+  native?: NativeAccess["endpoint"] | null,
 ) {
-  const { ctx, settle } = stepContext(env, msg, claim, engine, targets);
+  const { ctx, settle } = stepContext(env, msg, claim, engine, targets, native);
   try {
     let file = claim.inputFile ?? (await fetchInput(env, msg, claim));
     const results: Record<string, unknown>[] = [];

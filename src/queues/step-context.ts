@@ -1,5 +1,5 @@
 import { outputLink } from "../lib/signed-links";
-import type { AdapterContext, StepFile } from "../adapters/types";
+import type { AdapterContext, NativeAccess, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
@@ -17,6 +17,7 @@ export function stepContext(
   claim: ClaimedStep,
   engine: Engine,
   targets?: TargetOpener,
+  nativeEndpoint?: NativeAccess["endpoint"] | null,
 ): { ctx: AdapterContext; settle: () => Promise<void> } {
   const step = claim.spec.name;
   const files = filesOf(env, msg.client);
@@ -53,6 +54,17 @@ export function stepContext(
       const obj = await files.put(key, body, contentType);
       return { key, file_name: fileName, content_type: contentType, size: obj.size };
     },
+    async output(fileName) {
+      const key = r2Keys.output(msg.client, msg.taskgroupId, step, fileName);
+      const head = await files.head(key);
+      if (!head) throw new StepError({ kind: "native_failed", detail: `${fileName} was reported stored but is not` });
+      return {
+        key,
+        file_name: fileName,
+        content_type: head.httpMetadata?.contentType ?? "application/octet-stream",
+        size: head.size,
+      };
+    },
     async storageTarget(name) {
       // Segments put every link that needs a target on the API Worker, the only one holding SECRETS_KEY.
       if (!targets) throw new Error("storage targets are opened only on the API Worker");
@@ -61,7 +73,15 @@ export function stepContext(
     outputUrl(file: StepFile) {
       return outputLink(origin, msg.client, msg.taskgroupId, claim.outputLinks, step, file.file_name);
     },
-    limits: { maxVideoMb: Number(env.MAX_VIDEO_MB), maxVideoSeconds: Number(env.MAX_VIDEO_SECONDS) },
+    limits: {
+      maxVideoMb: Number(env.MAX_VIDEO_MB),
+      maxVideoSeconds: Number(env.MAX_VIDEO_SECONDS),
+      maxFileMb: Number(env.MAX_FILE_MB),
+      maxNativeSeconds: Number(env.MAX_NATIVE_SECONDS ?? 0),
+    },
+    native: nativeEndpoint
+      ? { endpoint: nativeEndpoint, grants: (keys) => engine.grants(msg, step, origin, keys) }
+      : null,
     progress(ratio) {
       // Reports go out in 5 % steps and never go backwards (a chain's later adapters start again at 0).
       const percent = Math.floor(Math.max(0, Math.min(1, ratio)) * 100);

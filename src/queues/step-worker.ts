@@ -3,7 +3,7 @@ import type { StepMessage } from "../durable/taskgroup-model";
 import type { EngineRpc } from "../engine-rpc";
 import type { Engine } from "./engine";
 import type { RunEnv } from "./run-step";
-import { consumeDeadSteps, consumeSteps } from "./steps";
+import { consumeDeadSteps, consumeSteps, type NativeEndpoints } from "./steps";
 
 /**
  * A heavy Worker's bindings (image/wrangler.toml, media/wrangler.toml): R2 for its step's files, its
@@ -13,12 +13,15 @@ import { consumeDeadSteps, consumeSteps } from "./steps";
 export type StepWorkerEnv = RunEnv & { ENGINE: Service<EngineRpc> };
 
 /** The whole of a heavy Worker: a consumer of its steps queue and of that queue's dead-letter queue. */
-export function stepWorker(adapters: AdapterTable) {
+export function stepWorker<E extends StepWorkerEnv>(
+  adapters: AdapterTable,
+  native?: (env: E) => NativeEndpoints,
+): ExportedHandler<E> {
   return {
     async queue(batch, env) {
       const engine = env.ENGINE as unknown as Engine;
       if (batch.queue.endsWith("-dlq")) return consumeDeadSteps(batch as MessageBatch<StepMessage>, engine);
-      return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, adapters);
+      return consumeSteps(batch as MessageBatch<StepMessage>, env, engine, adapters, undefined, native?.(env));
     },
-  } satisfies ExportedHandler<StepWorkerEnv>;
+  };
 }

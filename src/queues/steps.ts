@@ -3,8 +3,12 @@ import type { StepMessage, StepOutcome } from "../durable/taskgroup-model";
 import { fault } from "../lib/faults";
 import { describeFailure, toFailure } from "../lib/failures";
 import { withRetries } from "../lib/retry";
+import type { NativeAccess } from "../adapters/types";
 import type { Engine } from "./engine";
 import { runStep, type RunEnv, type TargetOpener } from "./run-step";
+
+/** The native media server a step's run talks to (the media Worker's); null where there is none. */
+export type NativeEndpoints = (msg: StepMessage) => NativeAccess["endpoint"] | null;
 
 /** Backoff for a message the engine could not take (unreachable): 2 s, 4 s, 8 s … capped at 5 min. */
 const unreachableDelay = (attempts: number) => Math.min(300, 2 ** Math.max(1, attempts));
@@ -20,6 +24,7 @@ export async function consumeSteps(
   engine: Engine,
   adapters: AdapterTable,
   targets?: TargetOpener,
+  native?: NativeEndpoints,
 ): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
@@ -39,7 +44,7 @@ export async function consumeSteps(
     }
     let outcome: StepOutcome;
     try {
-      outcome = { ok: true, ...(await runStep(env, body, claim, adapters, engine, targets)) };
+      outcome = { ok: true, ...(await runStep(env, body, claim, adapters, engine, targets, native?.(body))) };
     } catch (err) {
       const failure = toFailure(err);
       const { message, retryable } = describeFailure(failure);

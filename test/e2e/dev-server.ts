@@ -18,7 +18,7 @@ async function ensureFree(port: number): Promise<void> {
   });
 }
 
-export async function startDev(port: number, s3Port: number) {
+export async function startDev(port: number, s3Port: number, env: Record<string, string> = {}) {
   await ensureFree(port);
   await ensureFree(s3Port);
   const work = mkdtempSync(join(tmpdir(), "cascade-e2e-"));
@@ -26,7 +26,7 @@ export async function startDev(port: number, s3Port: number) {
   const log = join(work, "dev.log");
   const out = process.env.E2E_DEV_LOG ? "inherit" : openSync(log, "a");
   const dev = spawn("node", ["scripts/dev.mjs", "--persist-to", join(work, "state")], {
-    env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port), S3_DIR: join(work, "s3") },
+    env: { ...process.env, PORT: String(port), S3_PORT: String(s3Port), S3_DIR: join(work, "s3"), ...env },
     stdio: ["ignore", out, out],
     detached: true,
   });
@@ -44,6 +44,14 @@ export async function startDev(port: number, s3Port: number) {
   return {
     base,
     work,
+    /** Where `npm run dev` started the native media server (it prints it), or null. */
+    nativeUrl(): string | null {
+      try {
+        return /native media server at (http:\S+)/.exec(readFileSync(log, "utf8"))?.[1] ?? null;
+      } catch {
+        return null;
+      }
+    },
     /** The last lines the dev server printed (empty with E2E_DEV_LOG, which prints them as they come). */
     logTail(lines = 60): string {
       try {

@@ -4,6 +4,9 @@
  */
 export const PORTS = {
   walkthrough: { port: 18787, s3Port: 14568 },
+  native: { port: 18827, s3Port: 14608 },
+  nativeUnreachable: { port: 18837, s3Port: 14618 },
+  nativeImage: { port: 18847, s3Port: 14628 },
   largeFiles: { port: 18797, s3Port: 14578 },
   mediaQueue: { port: 18807, s3Port: 14588 },
   dashboard: { port: 18817, s3Port: 14598 },

@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error: a plain ES module of the scripts folder, without types
 import { mismatches, readConfigs, resources } from "../../scripts/deploy-plan.mjs";
 
 const configs = () => readConfigs() as { path: string; config: any }[];
@@ -21,6 +20,8 @@ function deploy(stateFile: string, args: string[] = [], env: Record<string, stri
       ...process.env,
       WRANGLER: `node ${join("test", "tools", "fake-wrangler.mjs")}`,
       FAKE_WRANGLER_STATE: stateFile,
+      // The native image is built by the real wrangler with Docker; the stand-in needs neither.
+      DOCKER: "true",
       ...env,
     },
   });

@@ -1,21 +1,20 @@
 import { StepError } from "../../lib/failures";
 import type { AdapterContext, StepFile } from "../types";
-import { ffmpeg, lastError, probe, type FfmpegRun, type MediaInfo } from "./ffmpeg";
+import { type Budget, budgetOf, checkFrame, checkLength, checkSize, type Pinned } from "./budget";
+import { lastError, type MediaInfo, probe } from "./ffmpeg";
+import type { JobRun } from "./job";
 import { looksLikeMp4, type Mp4Index, readMp4Index } from "./mp4-index";
 
-/**
- * The largest frame whose run fits the isolate's 128 MB, measured whole (`npm run bench limits`: the
- * workerd process's resident peak, so ffmpeg's heap, its compiled code, and the bytes in JS):
- * 119–128 MB at 960×540 (5 s, 0.8 MB to 30 s, 5 MB in), 142 MB at 1280×720 (5 s).
- */
-const MAX_FRAME = { width: 960, height: 540 };
-export const MAX_FRAME_PIXELS = MAX_FRAME.width * MAX_FRAME.height;
-export const frameLimit = `${MAX_FRAME.width}×${MAX_FRAME.height}`;
-
-export interface LoadedVideo {
-  name: string;
-  data: Uint8Array;
-  info: MediaInfo;
+/** A video input as far as it is known before the real work: its index or ffmpeg's probe, or nothing yet. */
+export interface VideoInput {
+  file: StepFile;
+  /** ffmpeg's name for it. */
+  fsName: string;
+  /** Null: not an MP4/MOV and too large for WASM to probe; the native server probes it. */
+  info: MediaInfo | null;
+  /** The bytes, when WASM's probe read them (they are then not read again). */
+  data?: Uint8Array;
+  log?: string[];
 }
 
 /** Ranged reads of a step file. */
@@ -24,65 +23,56 @@ export const rangeReader = (ctx: AdapterContext, file: StepFile) => async (offse
 
 /**
  * An MP4/MOV input's index alone, by ranged reads: no copy of the file, no ffmpeg core. Null for
- * other containers, which ffmpeg probes after the whole file is read.
+ * other containers, which ffmpeg probes.
  */
 export async function readIndex(ctx: AdapterContext, file: StepFile): Promise<Mp4Index | null> {
   const read = rangeReader(ctx, file);
   if (!looksLikeMp4(await read(0, Math.min(16, file.size)))) return null;
   const result = await readMp4Index(file.size, read);
   if (!result.ok) throw new StepError({ kind: "video_unsupported", fileName: file.file_name, detail: result.reason });
+  // An index whose samples lie past the end: the file was cut off (ffmpeg would encode what is there and say nothing).
+  const samples = result.index.cut?.samples ?? [];
+  const end = samples.reduce((n, s) => Math.max(n, s.offset + s.size), 0);
+  if (end > file.size)
+    throw new StepError({
+      kind: "video_unsupported",
+      fileName: file.file_name,
+      detail: `the file is cut off: its index names ${end} bytes, it holds ${file.size}`,
+    });
   return result.index;
 }
 
-/** The media Worker's limits (`ctx.limits`, frame size): README "Video". */
-function checkLimits(ctx: AdapterContext, file: StepFile, info: MediaInfo, log: string[] = []): void {
-  if (!info.video || !info.duration) {
-    const detail = info.duration && !info.video ? "no video stream" : lastError(log).replace(/^.*?: /, "");
-    throw new StepError({ kind: "video_unsupported", fileName: file.file_name, detail });
-  }
-  checkFrame(file.file_name, info.video);
-  if (info.duration > ctx.limits.maxVideoSeconds) {
-    throw new StepError({
-      kind: "video_too_long",
-      fileName: file.file_name,
-      seconds: Math.round(info.duration),
-      limitSeconds: ctx.limits.maxVideoSeconds,
-    });
-  }
-}
-
-/** Bytes that would sit in the isolate at once, held to the one-input cap (`MAX_VIDEO_MB`). */
-export function checkSize(ctx: AdapterContext, what: string, bytes: number): void {
-  const { maxVideoMb } = ctx.limits;
-  if (bytes > maxVideoMb * 1024 * 1024)
-    throw new StepError({
-      kind: "video_too_large",
-      fileName: what,
-      sizeMb: Math.ceil(bytes / 1024 / 1024),
-      limitMb: maxVideoMb,
-    });
-}
-
 /**
- * Reads a video step input or asset and checks it against the media Worker's limits before any real
- * work. An MP4/MOV is checked from its index before its bytes are read; a caller that has read the
- * index already passes it (`null`: not an MP4).
+ * What an input holds, learnt without reading its bytes where possible: an MP4/MOV from its index;
+ * another container is read and probed by ffmpeg.wasm when WASM could hold it, else left to the
+ * native server's probe.
  */
-export async function loadVideo(
-  ctx: AdapterContext,
-  file: StepFile,
-  fsName: string,
-  index?: Mp4Index | null,
-): Promise<LoadedVideo> {
-  checkSize(ctx, file.file_name, file.size);
-  const indexed = index === undefined ? await readIndex(ctx, file) : index;
-  if (indexed) checkLimits(ctx, file, indexed);
+export async function inspect(ctx: AdapterContext, file: StepFile, fsName: string, pinned: Pinned) {
+  const index = await readIndex(ctx, file);
+  if (index) return { file, fsName, info: index } satisfies VideoInput;
+  if (pinned === "native" || file.size > budgetOf(ctx, "wasm").maxMb * 1024 * 1024)
+    return { file, fsName, info: null } satisfies VideoInput;
   const data = new Uint8Array(await (await ctx.read(file)).arrayBuffer());
-  if (indexed) return { name: fsName, data, info: indexed };
   const { info, log } = await probe(data, fsName);
-  checkLimits(ctx, file, info, log);
-  return { name: fsName, data, info };
+  return { file, fsName, info, data, log } satisfies VideoInput;
 }
+
+/** An input against a runtime's budget: its bytes, and (when known) its frame and length. */
+export function checkInput(b: Budget, v: VideoInput): void {
+  checkSize(b, v.file.file_name, v.file.size);
+  const info = v.info;
+  if (!info) return;
+  if (!info.video || !info.duration) {
+    const detail = info.duration && !info.video ? "no video stream" : lastError(v.log ?? []).replace(/^.*?: /, "");
+    throw new StepError({ kind: "video_unsupported", fileName: v.file.file_name, detail });
+  }
+  checkFrame(b, v.file.file_name, info.video);
+  checkLength(b, v.file.file_name, info.duration);
+}
+
+/** Bytes WASM already read, by ffmpeg name, for the job that runs on them. */
+export const loadedOf = (inputs: VideoInput[]) =>
+  Object.fromEntries(inputs.filter((v) => v.data).map((v) => [v.fsName, v.data!]));
 
 /** The size `scale=W:-2` (or `-2:H`) gives: the missing side follows the aspect ratio, rounded to even. */
 export function scaledSize(
@@ -97,23 +87,12 @@ export function scaledSize(
   return src;
 }
 
-/** A frame the adapter would make, not only one it reads, must fit the same memory: scaling up is checked too. */
-export function checkFrame(what: string, size: { width: number; height: number }): void {
-  if (size.width * size.height > MAX_FRAME_PIXELS)
-    throw new StepError({
-      kind: "video_frame_too_large",
-      fileName: what,
-      width: size.width,
-      height: size.height,
-      limit: frameLimit,
-    });
-}
-
 /**
  * H.264 with the `veryfast` preset, no B-frames and a 5-frame lookahead, at CRF 23 unless a rate is
- * given. Measured (`npm run bench encoders`): x264's defaults held 115 MB of ffmpeg's heap at 720p
- * and 239 MB at 1080p; these hold 80 and 138 MB, run 25 % faster at 720p, for files 8 % (720p)
- * and 3 % (1080p) larger. Turning the lookahead off halves the heap again but costs 60 % in size.
+ * given, on both runtimes. Measured (`npm run bench encoders`): x264's defaults held 115 MB of
+ * ffmpeg's heap at 720p and 239 MB at 1080p; these hold 80 and 138 MB, run 25 % faster at 720p, for
+ * files 8 % (720p) and 3 % (1080p) larger. Turning the lookahead off halves the heap again but costs
+ * 60 % in size. Native ffmpeg takes every core with its default threads; nothing else differs.
  */
 export function h264(rate: string[] = ["-crf", "23"]): string[] {
   return [
@@ -132,39 +111,33 @@ export function h264(rate: string[] = ["-crf", "23"]): string[] {
 }
 export const MP4 = ["-movflags", "+faststart"];
 
-export async function run(files: Record<string, Uint8Array>, args: string[], ctx: AdapterContext): Promise<FfmpegRun> {
-  const result = await ffmpeg(files, args, (ratio) => ctx.progress(ratio));
-  if (result.code !== 0) throw new StepError({ kind: "ffmpeg_failed", detail: lastError(result.log) });
-  return result;
-}
-
-/** Writes an ffmpeg output and shapes the documented file-producing result, plus what was measured. */
-export async function finish(
-  ctx: AdapterContext,
-  run: FfmpegRun,
-  fileName: string,
-  data: Uint8Array,
-  contentType: string,
-  extra: Record<string, unknown> = {},
-) {
-  const file = await ctx.write(fileName, data, contentType);
-  const info = contentType === "video/mp4" ? await outputInfo(data) : null;
+/** The documented file-producing result of a run whose main output is `main`, plus what was measured. */
+export async function finish(ctx: AdapterContext, run: JobRun, main: StepFile, extra: Record<string, unknown> = {}) {
+  const info = main.content_type === "video/mp4" ? await outputInfo(ctx, main) : null;
   return {
     result: {
       success: true,
-      output: { file_name: file.file_name, content_type: file.content_type, size: file.size, url: ctx.outputUrl(file) },
+      output: { file_name: main.file_name, content_type: main.content_type, size: main.size, url: ctx.outputUrl(main) },
       ...(info ? { duration: info.duration, width: info.video?.width, height: info.video?.height } : {}),
-      ffmpeg_heap_mb: Math.round(run.heapBytes / 1024 / 1024),
+      runtime: run.runtime,
       ffmpeg_ms: run.ms,
+      ...(run.runtime === "wasm" ? { ffmpeg_heap_mb: run.memoryMb } : { ffmpeg_peak_mb: run.memoryMb }),
       ...extra,
     },
-    output: file,
+    output: main,
   };
 }
 
-/** An MP4 output's duration and size from its index, read in memory (no second ffmpeg core). */
-async function outputInfo(data: Uint8Array): Promise<MediaInfo | null> {
-  const result = await readMp4Index(data.byteLength, async (offset, length) => data.subarray(offset, offset + length));
+/** The one output a rule set stores under `name`. */
+export function stored(run: JobRun, name: string): StepFile {
+  const file = run.files.find((f) => f.file_name === name);
+  if (!file) throw new StepError({ kind: "ffmpeg_failed", detail: `ffmpeg wrote no ${name}` });
+  return file;
+}
+
+/** An MP4 output's duration and size from its index, by ranged reads of the stored file. */
+async function outputInfo(ctx: AdapterContext, file: StepFile): Promise<MediaInfo | null> {
+  const result = await readMp4Index(file.size, rangeReader(ctx, file));
   return result.ok ? result.index : null;
 }
 

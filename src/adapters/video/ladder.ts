@@ -1,35 +1,39 @@
 import { StepError } from "../../lib/failures";
 import type { AdapterContext } from "../types";
 import type { Rendition, VideoTranscodeParams } from "../video-transcode.params";
-import { finish, frameLimit, h264, type LoadedVideo, MAX_FRAME_PIXELS, run, scaledSize } from "./common";
+import type { Budget } from "./budget";
+import { finish, h264, scaledSize, stored } from "./common";
+import { escapeRegex, exactly, type JobRun } from "./job";
+
+type Size = { width: number; height: number };
 
 /**
  * Each rendition's frame, from the input's aspect. All of them are encoded in one ffmpeg run, so
- * their frames add up against the one-frame budget: x264's heap grows with the pixels it encodes
- * (measured: 55 MB for 960×540 alone, 79 MB with 640×360 and 426×240 beside it).
+ * their frames add up against the runtime's one-frame budget: x264's heap grows with the pixels it
+ * encodes (measured on WASM: 55 MB for 960×540 alone, 79 MB with 640×360 and 426×240 beside it).
  */
-export function renditionSizes(input: { width: number; height: number }, renditions: Rendition[]) {
+export function renditionSizes(b: Budget, input: Size, renditions: Rendition[]): Size[] {
   const sizes = renditions.map((r) => scaledSize(input, undefined, r.height));
-  if (sizes.reduce((n, s) => n + s.width * s.height, 0) > MAX_FRAME_PIXELS)
+  if (sizes.reduce((n, s) => n + s.width * s.height, 0) > b.maxPixels)
     throw new StepError({
       kind: "renditions_too_large",
       sizes: sizes.map((s) => `${s.width}×${s.height}`).join(", "),
-      limit: frameLimit,
+      limit: b.frameLimit,
+      runtime: b.runtime,
     });
   return sizes;
 }
 
-/** ffmpeg's DASH muxer writes the MPD, the HLS master and media playlists, and the fMP4 segments they share. */
-export function ladderArgs(
-  p: VideoTranscodeParams,
-  name: string,
-  sizes: { width: number; height: number }[],
-  audio: boolean,
-) {
+/**
+ * ffmpeg's DASH muxer writes the MPD, the HLS master and media playlists, and the fMP4 segments they
+ * share. `sizes` null: the input's frame is not known here (the native server probed it), and
+ * ffmpeg keeps the aspect itself (`scale=-2:H`).
+ */
+export function ladderArgs(p: VideoTranscodeParams, name: string, sizes: Size[] | null, audio: boolean) {
   const renditions = p.renditions!;
   const perStream = renditions.flatMap((r, i) => [
     `-filter:v:${i}`,
-    `scale=${sizes[i]!.width}:${sizes[i]!.height}`,
+    sizes ? `scale=${sizes[i]!.width}:${sizes[i]!.height}` : `scale=-2:${r.height}`,
     `-b:v:${i}`,
     r.video_bitrate,
     `-maxrate:v:${i}`,
@@ -71,25 +75,40 @@ export function ladderArgs(
   ];
 }
 
-/** The ladder: segments first, then the media playlists, the MPD and the master playlist, so no list names a missing file. */
-export async function transcodeLadder(ctx: AdapterContext, video: LoadedVideo, p: VideoTranscodeParams, name: string) {
-  const sizes = renditionSizes(video.info.video!, p.renditions!);
-  const out = await run({ "in.mp4": video.data }, ladderArgs(p, name, sizes, video.info.audio !== null), ctx);
-  const files = out.list(".");
-  const segments = files.filter((f) => f.startsWith(`${name}_`) && f.endsWith(".m4s")).sort();
-  for (const seg of segments) await ctx.write(seg, out.read(seg), "video/iso.segment");
-  const playlists = new Map<string, string>();
-  for (const list of files.filter((f) => /^media_\d+\.m3u8$/.test(f)).sort())
-    playlists.set(list, ctx.outputUrl(await ctx.write(list, out.read(list), "application/vnd.apple.mpegurl")));
-  const mpd = await ctx.write(`${name}.mpd`, out.read(`${name}.mpd`), "application/dash+xml");
-  const done = await finish(ctx, out, `${name}.m3u8`, out.read(`${name}.m3u8`), "application/vnd.apple.mpegurl", {
-    duration: video.info.duration,
-    manifest_url: ctx.outputUrl(mpd),
-    segments: segments.length,
+/** The ladder's arguments and outputs: segments first, then the media playlists, the MPD and the master playlist, so no list names a missing file. */
+export function ladderJob(p: VideoTranscodeParams, name: string, sizes: Size[] | null, audio: boolean) {
+  return {
+    args: ladderArgs(p, name, sizes, audio),
+    outputs: [
+      { match: `${escapeRegex(name)}_.*\\.m4s`, contentType: "video/iso.segment" },
+      { match: "media_\\d+\\.m3u8", contentType: "application/vnd.apple.mpegurl" },
+      exactly(`${name}.mpd`, "application/dash+xml"),
+      exactly(`${name}.m3u8`, "application/vnd.apple.mpegurl"),
+    ],
+  };
+}
+
+export async function ladderResult(
+  ctx: AdapterContext,
+  run: JobRun,
+  p: VideoTranscodeParams,
+  name: string,
+  sizes: Size[] | null,
+  duration: number,
+) {
+  const url = (fileName: string) => {
+    const file = run.files.find((f) => f.file_name === fileName);
+    return file ? ctx.outputUrl(file) : null;
+  };
+  const done = await finish(ctx, run, stored(run, `${name}.m3u8`), {
+    duration,
+    manifest_url: ctx.outputUrl(stored(run, `${name}.mpd`)),
+    segments: run.files.filter((f) => f.file_name.endsWith(".m4s")).length,
     renditions: p.renditions!.map((r, i) => ({
-      ...sizes[i],
+      width: sizes?.[i]?.width ?? null,
+      height: r.height,
       video_bitrate: r.video_bitrate,
-      playlist_url: playlists.get(`media_${i}.m3u8`) ?? null,
+      playlist_url: url(`media_${i}.m3u8`),
     })),
   });
   return { ...done, result: { ...done.result, playlist_url: done.result.output.url } };
