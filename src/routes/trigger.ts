@@ -26,6 +26,7 @@ import { isDev, router, type AppEnv } from "./app-env";
 import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
 import { uploadedFile } from "./uploads";
+import { isKnownField, MAX_FORM_FIELDS, MAX_FORM_TEXT_BYTES } from "../schemas/form-fields";
 
 const acceptedSchema = z
   .object({ task_id: z.uuid(), status: z.literal("Queued"), status_url: z.url() })
@@ -35,13 +36,22 @@ const acceptedSchema = z
  * Both body kinds become one map of fields; JSON values keep their types. Multipart files go to R2
  * as they arrive, under the taskgroup's id, and are StoredFiles here.
  */
-async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, FieldValue>> {
+async function readFields(
+  c: Context<AppEnv>,
+  kind: TaskgroupSpec["kind"],
+  id: string,
+): Promise<Map<string, FieldValue>> {
   const type = mediaType(c.req.raw);
   if (type === "multipart/form-data") {
     const client = c.get("client");
-    return readStreamedForm(c.req.raw, c.env, filesOf(c.env, client), (field, fileName) => {
+    const keyFor = (field: string, fileName: string) => {
       fault("r2:put_input", client);
       return r2Keys.input(client, id, field, safeFileName(fileName, "input"));
+    };
+    return readStreamedForm(c.req.raw, c.env, filesOf(c.env, client), keyFor, {
+      maxFields: MAX_FORM_FIELDS,
+      maxTextBytes: MAX_FORM_TEXT_BYTES,
+      known: (name, fields) => isKnownField(kind, name, fields.get("configuration_names")),
     });
   }
   checkDeclaredLength(c.req.raw, c.env);
@@ -161,7 +171,7 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   }
   const client = c.get("client");
   const id = crypto.randomUUID();
-  const raw = await readFields(c, id);
+  const raw = await readFields(c, kind, id);
   try {
     return await accept(c, kind, client, id, kind === "task" ? taskToTaskgroupFields(raw) : raw);
   } catch (err) {
