@@ -2,8 +2,10 @@
  * Submissions are bounded while they are read (issue 20): fields by count, text by total size, and
  * unknown fields refused from their header, before their bodies are read.
  */
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, newClient, putConfiguration, putStorage, type TestClient } from "./support/api";
+import { faults } from "../src/lib/faults";
+import { api, file, newClient, putConfiguration, putStorage, submit, waitForEnd, type TestClient } from "./support/api";
 
 let c: TestClient;
 
@@ -96,5 +98,56 @@ describe("multipart submissions are bounded while they are read", () => {
       `${head("configuration_names")}["up"]\r\n${head("up_data", "in.bin", "application/octet-stream")}abc\r\n` +
       `--${BOUNDARY}--\r\n`;
     expect((await post(body)).status).toBe(202);
+  });
+});
+
+describe("a submission that cannot be stored leaves nothing behind", () => {
+  /** The inputs of step `step` stored under any taskgroup of `c`. */
+  const inputsLeft = async (step: string) =>
+    (await env.FILES.list({ prefix: `clients/${c.name}/taskgroups/` })).objects
+      .map((o) => o.key)
+      .filter((k) => k.includes(`/inputs/${step}_data/`));
+
+  /** A form with a file input and `names` chained one after another. */
+  const chained = (names: string[]) => {
+    const f = new FormData();
+    f.set("configuration_names", JSON.stringify(names));
+    f.set(`${names[0]}_data`, file("payload", "in.bin"));
+    for (const [i, n] of names.slice(1).entries()) f.set(`${n}_input`, names[i]!);
+    return f;
+  };
+
+  it("a spec over the row limit is refused with 413 up front; its inputs and its Idempotency-Key are free", async () => {
+    // Ten compositor links of ~60 KB params per configuration: four such configurations store ~2.4 MB.
+    const link = { adapter: "image-compositor", params: { additional_context: { pad: "x".repeat(60_000) } } };
+    const names = ["big0", "big1", "big2", "big3"];
+    for (const n of names) await putConfiguration(c, n, { chain: Array.from({ length: 10 }, () => link) });
+    const key = { "idempotency-key": "too-big" };
+    const res = await submit(c, chained(names), "taskgroup", key);
+    expect([res.status, res.body.error?.code], JSON.stringify(res.body)).toEqual([413, "spec_too_large"]);
+    expect(res.body.error.details.limit_bytes).toBe(1536 * 1024);
+    expect(await inputsLeft("big0")).toEqual([]);
+    // The key was never bound: a different, valid body with it is accepted (not 409).
+    const ok = await submit(c, chained(["up"]), "taskgroup", key);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(202);
+    await waitForEnd(c, ok.body.task_id);
+  });
+
+  it("a creation that fails (503) removes the inputs it stored and frees its Idempotency-Key", async () => {
+    const d = await newClient("bounds-503");
+    await putStorage(d, "s");
+    await putConfiguration(d, "up", { adapter: "s3-upload", params: { storage: "s" } });
+    faults.arm("rpc:create", d.name, 2); // both tries of the create RPC
+    const key = { "idempotency-key": "fails-once" };
+    const res = await submit(d, chained(["up"]), "taskgroup", key);
+    faults.reset();
+    expect(res.status, JSON.stringify(res.body)).toBe(503);
+    expect((await env.FILES.list({ prefix: `clients/${d.name}/taskgroups/` })).objects).toEqual([]);
+    const other = new FormData();
+    other.set("configuration_names", '["up"]');
+    other.set("up_data", file("another body", "other.bin"));
+    const ok = await submit(d, other, "taskgroup", key);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(202);
+    await waitForEnd(d, ok.body.task_id);
   });
 });

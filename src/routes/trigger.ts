@@ -26,6 +26,7 @@ import { isDev, router, type AppEnv } from "./app-env";
 import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
 import { uploadedFile } from "./uploads";
+import { MAX_SPEC_BYTES, specBytes } from "../durable/spec-size";
 import { isKnownField, MAX_FORM_FIELDS, MAX_FORM_TEXT_BYTES } from "../schemas/form-fields";
 
 const acceptedSchema = z
@@ -175,8 +176,8 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   try {
     return await accept(c, kind, client, id, kind === "task" ? taskToTaskgroupFields(raw) : raw);
   } catch (err) {
-    // A refused request started nothing: the files it stored go with it. (After a 503 the group may
-    // exist after all, so they stay; retention removes them with it.)
+    // A refused request started nothing: the files it stored go with it. (A 503 has cleaned up in
+    // forgetUnstarted when the group surely does not exist; otherwise it may, and retention removes them.)
     const stored = storedKeys(raw);
     if (stored.length && !(err instanceof ApiError && err.status === 503))
       await filesOf(c.env, client)
@@ -188,6 +189,28 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
 
 const storedKeys = (fields: Map<string, FieldValue>) =>
   [...fields.values()].filter((v): v is StoredFile => v instanceof StoredFile).map((f) => f.key);
+
+/**
+ * After a creation that failed: when the group is surely not stored (its object answers and holds
+ * nothing), this request's files and its Idempotency-Key binding go, so a repeat starts clean and
+ * nothing is left that retention would never find. When in doubt (no answer), both stay: the group
+ * may exist, and a repeat with the key finishes it.
+ */
+async function forgetUnstarted(
+  c: Context<AppEnv>,
+  client: string,
+  id: string,
+  fields: Map<string, FieldValue>,
+  idemKey: string | undefined,
+): Promise<void> {
+  try {
+    if ((await taskgroupStub(c.env, client, id).status()) !== null) return;
+    if (idemKey !== undefined) await clientStore(c.env, client).releaseIdempotencyKey(idemKey, id);
+    await filesOf(c.env, client).delete(storedKeys(fields));
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "failed submission not cleaned up", task_id: id, error: String(err) }));
+  }
+}
 
 async function accept(
   c: Context<AppEnv>,
@@ -204,6 +227,14 @@ async function accept(
   let id = firstId;
   // Everything is validated before the key is reserved: a refused request holds no key.
   let spec = await buildSpec(c, id, kind, sub);
+  const bytes = specBytes(spec);
+  if (bytes > MAX_SPEC_BYTES)
+    throw new ApiError(
+      413,
+      "spec_too_large",
+      `The taskgroup's configurations, params and extras take ${bytes} bytes stored; at most ${MAX_SPEC_BYTES} fit.`,
+      { size_bytes: bytes, limit_bytes: MAX_SPEC_BYTES },
+    );
 
   const idemKey = c.req.header("idempotency-key");
   if (idemKey !== undefined) {
@@ -232,6 +263,7 @@ async function accept(
     }, 2);
   } catch (err) {
     console.error(JSON.stringify({ msg: "taskgroup not created", task_id: id, error: String(err) }));
+    await forgetUnstarted(c, client, id, fields, idemKey === undefined ? undefined : `${kind}:${idemKey}`);
     const hint = idemKey
       ? "repeat it with the same Idempotency-Key to finish it"
       : "send it again (with an Idempotency-Key, a repeat never starts it twice)";
