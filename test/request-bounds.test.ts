@@ -151,3 +151,27 @@ describe("a submission that cannot be stored leaves nothing behind", () => {
     await waitForEnd(d, ok.body.task_id);
   });
 });
+
+describe("client-given header values and names are checked on arrival", () => {
+  const withFile = (name: string, fileName: string, type: string) =>
+    `${head("configuration_names")}["up"]\r\n${head(name, fileName, type)}abc\r\n--${BOUNDARY}--\r\n`;
+
+  it("a part's Content-Type with a line break is refused (submission and asset PUT), not stored", async () => {
+    const res = await post(withFile("up_data", "in.bin", "image/png\nX-Evil: 1"));
+    expect(await errorOf(res)).toEqual({ status: 400, code: "malformed_multipart" });
+    const asset = await api("/api/assets/evil.png", {
+      method: "PUT",
+      headers: { ...c.auth, "content-type": `multipart/form-data; boundary=${BOUNDARY}` },
+      body: `${head("file", "evil.png", "image/png\rX: y")}abc\r\n--${BOUNDARY}--\r\n`,
+    });
+    expect(await errorOf(asset)).toEqual({ status: 400, code: "malformed_multipart" });
+    expect((await api("/api/assets/evil.png", { headers: c.auth })).status).toBe(404);
+  });
+
+  it("a file name over 255 bytes is a 400, not a 503 that invites retries", async () => {
+    const res = await post(withFile("up_data", `${"n".repeat(1000)}.bin`, "application/octet-stream"));
+    expect(await errorOf(res)).toEqual({ status: 400, code: "file_name_too_long" });
+    // 255 bytes exactly is kept (a two-byte character counts twice).
+    expect((await post(withFile("up_data", `${"é".repeat(125)}a.bin`, "application/octet-stream"))).status).toBe(202);
+  });
+});

@@ -1,4 +1,5 @@
 import { ApiError } from "./errors";
+import { fileNameTooLong, MAX_FILE_NAME_BYTES } from "./file-names";
 import { boundaryOf, formParts, MultipartError } from "./multipart-stream";
 import type { ClientFiles } from "./files";
 import { limited, SizeLimitExceeded } from "./r2-writer";
@@ -125,6 +126,13 @@ export async function readStreamedForm(
         fields.set(part.name, new TextDecoder().decode(text));
         continue;
       }
+      if (fileNameTooLong(part.filename))
+        throw new ApiError(
+          400,
+          "file_name_too_long",
+          `The file name of '${part.name}' is longer than ${MAX_FILE_NAME_BYTES} bytes.`,
+          { limit_bytes: MAX_FILE_NAME_BYTES },
+        );
       const key = keyFor(part.name, part.filename);
       written.push(key);
       const stored = await files.putStream(key, part.body, part.contentType);
