@@ -7,4 +7,5 @@ export const PORTS = {
   largeFiles: { port: 18797, s3Port: 14578 },
   mediaQueue: { port: 18807, s3Port: 14588 },
   dashboard: { port: 18817, s3Port: 14598 },
+  fuzz: { port: 18917, s3Port: 14698 },
 } as const;
