@@ -4,6 +4,13 @@ import { freeJsonObject } from "../schemas/json-limits";
 /** Canvas and input images are limited to this many pixels (16 MP): a 4096×4096 canvas fits, 20000×20000 does not. */
 export const MAX_PIXELS = 16_000_000;
 
+/**
+ * The most an image file may take, checked from its stored size before it is read: a 16 MP image
+ * kept as uncompressed 8-bit RGBA PNG is 64 MB, so no valid input is larger (a 1×1 PNG followed by
+ * 300 MB would otherwise be read whole into memory, only the header having been checked).
+ */
+export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
+
 export const color = z
   .string()
   .regex(

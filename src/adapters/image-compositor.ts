@@ -1,5 +1,10 @@
 import type { Adapter, AdapterContext, StepFile } from "./types";
-import { imageCompositorParams, MAX_PIXELS, type ImageCompositorParams } from "./image-compositor.params";
+import {
+  imageCompositorParams,
+  MAX_IMAGE_FILE_BYTES,
+  MAX_PIXELS,
+  type ImageCompositorParams,
+} from "./image-compositor.params";
 import { decodeImage, encodeImage, resizeImage } from "./image/codecs";
 import { blank, drawOver, parseColor, type Pixels } from "./image/pixels";
 import { fillTemplate } from "./image/template";
@@ -7,7 +12,21 @@ import { renderText } from "./image/text";
 import { StepError } from "../lib/failures";
 
 async function load(ctx: AdapterContext, file: StepFile): Promise<Pixels> {
-  return decodeImage(await (await ctx.read(file)).arrayBuffer(), file.file_name);
+  const tooLarge = (size: number) =>
+    new StepError({
+      kind: "image_file_too_large",
+      fileName: file.file_name,
+      sizeMb: Math.ceil(size / 1024 / 1024),
+      limitMb: MAX_IMAGE_FILE_BYTES / 1024 / 1024,
+    });
+  if (file.size > MAX_IMAGE_FILE_BYTES) throw tooLarge(file.size);
+  const obj = await ctx.read(file);
+  // The object's own size too: the recorded one could predate an overwrite.
+  if (obj.size > MAX_IMAGE_FILE_BYTES) {
+    await obj.body.cancel();
+    throw tooLarge(obj.size);
+  }
+  return decodeImage(await obj.arrayBuffer(), file.file_name);
 }
 
 /** Target size of a placed image: both given → stretch; one given → keep the aspect ratio. */

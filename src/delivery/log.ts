@@ -102,9 +102,12 @@ export class DeliveryLog {
     return this.sql.one("SELECT 1 AS x FROM deliveries WHERE channel = ? AND state = 'pending'", channel) !== undefined;
   }
 
-  /** Makes the delivery pending under a fresh token and writes its queue message to the outbox. */
-  private dispatch(id: string, delaySeconds: number, now: number): void {
-    const token = crypto.randomUUID();
+  /**
+   * Makes the delivery pending and writes its queue message to the outbox: under a fresh token, or
+   * under `keepToken` to send the same message again (the watchdog), which leaves the first valid.
+   */
+  private dispatch(id: string, delaySeconds: number, now: number, keepToken?: string): void {
+    const token = keepToken ?? crypto.randomUUID();
     this.sql.run(
       "UPDATE deliveries SET state = 'pending', token = ?, holder = NULL, holder_try = NULL, lease_until = NULL, due_at = ? WHERE id = ?",
       token,
@@ -243,11 +246,18 @@ export class DeliveryLog {
     return "sent";
   }
 
-  /** Watchdog: a send whose holder vanished counts as a failed attempt; a message never claimed is sent again. */
+  /**
+   * Watchdog: a send whose holder vanished counts as a failed attempt; a message never claimed is sent
+   * again under the same token. It may be lost, or only waiting behind a backlog: a fresh token would
+   * void the waiting original and queue the delivery at the back again, each time. With the same one,
+   * whichever copy comes first claims it and the other finds it held or ended (harmless), and
+   * `due_at` moves on so one copy goes per LOST_AFTER_MS at most.
+   */
   watch(now: number): void {
     for (const r of this.sql.all<DeliveryRow>("SELECT * FROM deliveries WHERE state = 'pending'")) {
       if (r.holder !== null && (r.lease_until ?? 0) <= now) this.interrupted(r, now);
-      else if (r.holder === null && r.due_at !== null && r.due_at + LOST_AFTER_MS <= now) this.dispatch(r.id, 0, now);
+      else if (r.holder === null && r.due_at !== null && r.due_at + LOST_AFTER_MS <= now)
+        this.dispatch(r.id, 0, now, r.token ?? undefined);
     }
   }
 

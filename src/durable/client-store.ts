@@ -263,6 +263,11 @@ export class ClientStore extends DurableObject<Env> {
     return { taskId, conflict: false };
   }
 
+  /** Frees `key` if it is still bound to `taskId`: that taskgroup was never stored. */
+  async releaseIdempotencyKey(key: string, taskId: string): Promise<void> {
+    this.sql.run("DELETE FROM idempotency WHERE key = ? AND task_id = ?", key, taskId);
+  }
+
   // ---- delivery index: finished deliveries, so dead letters can be listed across taskgroups ----
 
   async indexDelivery(d: DeliveryIndexRow): Promise<void> {

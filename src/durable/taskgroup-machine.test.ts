@@ -266,11 +266,30 @@ describe("cancel and retry", () => {
   });
 });
 
+describe("retry after retention", () => {
+  it("is refused once retention deleted the group's files (inputs gone, new outputs never deleted)", () => {
+    const g = { ...group("Failed", step(0, { state: "failed" })), filesDeleted: true };
+    const t = transition(g, { type: "retry" }, L);
+    expect(t.reply).toEqual({ type: "refused", why: "retention has deleted its files; submit it again instead" });
+    expect([t.steps.size, t.effects]).toEqual([0, []]);
+  });
+});
+
 describe("tick: the watchdog", () => {
-  it("re-sends a queued step whose message never came, without using an attempt", () => {
+  it("re-sends a queued step whose message never came under the SAME token, without using an attempt", () => {
     const t = transition(group("Running", step(0, { token: "t", deadline: NOW - 1 })), { type: "tick" }, L);
-    expect(t.effects).toEqual([{ type: "enqueue", idx: 0, delaySeconds: 0 }]);
-    expect(t.steps.get(0)!.seg_attempts).toBeUndefined();
+    // Not "enqueue" (a fresh token): the original message, still waiting in a backlog, stays valid.
+    expect(t.effects).toEqual([{ type: "resend", idx: 0 }]);
+    expect(t.steps.get(0)).toEqual({ deadline: NOW + L.timeoutMs });
+  });
+
+  it("the original message still claims the step after a re-send; the copy is then a duplicate", () => {
+    const resent = transition(group("Running", step(0, { token: "t", deadline: NOW - 1 })), { type: "tick" }, L);
+    const after = step(0, { token: "t", ...(resent.steps.get(0) as Partial<MachineStep>) });
+    const first = transition(group("Running", after), claim({ messageId: "original" }), L);
+    expect(first.reply).toEqual({ type: "claimed", run: 1 });
+    const claimed = step(0, { token: "t", ...(first.steps.get(0) as Partial<MachineStep>) });
+    expect(transition(group("Running", claimed), claim({ messageId: "copy" }), L).reply.type).toBe("busy");
   });
 
   it("re-queues a running step past its lease while attempts last, and fails it after", () => {

@@ -42,6 +42,8 @@ export interface MachineStep {
 export interface MachineTaskgroup {
   status: TaskgroupStatus;
   steps: MachineStep[];
+  /** Retention has deleted the group's files (inputs and outputs): nothing can run again. */
+  filesDeleted?: boolean;
 }
 
 export interface MachineLimits {
@@ -87,6 +89,8 @@ export interface InfoPatch {
 export type Effect =
   /** Send the step's message (the object gives it a fresh token), after `delaySeconds`. */
   | { type: "enqueue"; idx: number; delaySeconds: number }
+  /** Send the step's message again under its current token: the first copy, if it comes, stays valid. */
+  | { type: "resend"; idx: number }
   | { type: "emit"; event: TaskgroupEvent }
   /** The client's taskgroup index should reflect the new status. */
   | { type: "index" }
@@ -311,6 +315,9 @@ export function transition(g: MachineTaskgroup, c: Command, l: MachineLimits): T
       const failed = g.steps.find((s) => s.state === "failed");
       if (g.status !== "Failed" || !failed)
         return b.reply({ type: "refused", why: `only a Failed taskgroup can be retried (this one is ${g.status})` });
+      // Its inputs are gone, and outputs made now would outlive the retention that already ran.
+      if (g.filesDeleted)
+        return b.reply({ type: "refused", why: "retention has deleted its files; submit it again instead" });
       for (const s of g.steps) {
         if (s.idx < failed.idx) continue;
         b.patch(s.idx, {
@@ -342,8 +349,13 @@ export function transition(g: MachineTaskgroup, c: Command, l: MachineLimits): T
       for (const s of g.steps) {
         if (s.deadline === null || s.deadline > l.now) continue;
         if (s.state === "queued") {
-          // Its message never claimed it (lost): send a new one; no run started, so no attempt is used.
-          b.queue(s.idx);
+          // No message claimed it in time: lost, or only waiting behind a long backlog. The copy goes
+          // out under the SAME token, so whichever arrives first claims the step and the other is a
+          // harmless duplicate; a new token would void the waiting original and put the step at the
+          // back of the queue again, every time (a backlog longer than the timeout would never run).
+          // No run started, so no attempt is used; one copy per timeout bounds the duplicates.
+          b.patch(s.idx, { deadline: l.now + l.timeoutMs });
+          b.effect({ type: "resend", idx: s.idx });
         } else if (s.state === "running") {
           // Its run vanished without a report past its lease.
           if (s.seg_attempts >= l.maxAttempts)

@@ -76,7 +76,8 @@ export class Taskgroup extends DurableObject<Env> {
   private step(command: Command, now: number): Reply {
     const info = this.info();
     if (!info) return { type: "ignored", why: "no taskgroup" };
-    const t = transition({ status: info.status, steps: this.steps().map(machineStep) }, command, {
+    const group = { status: info.status, steps: this.steps().map(machineStep), filesDeleted: !!info.files_deleted_at };
+    const t = transition(group, command, {
       now,
       maxAttempts: Number(this.env.STEP_MAX_ATTEMPTS),
       timeoutMs: Number(this.env.STEP_TIMEOUT_S) * 1000,

@@ -60,14 +60,19 @@ export function writeTransition(
   }
   for (const e of t.effects) {
     switch (e.type) {
-      case "enqueue": {
-        const token = crypto.randomUUID();
-        sql.run("UPDATE steps SET token = ? WHERE idx = ?", token, e.idx);
+      case "enqueue":
+      case "resend": {
+        let token = sql.one<{ token: string | null }>("SELECT token FROM steps WHERE idx = ?", e.idx)?.token ?? null;
+        if (e.type === "enqueue" || token === null) {
+          token = crypto.randomUUID();
+          sql.run("UPDATE steps SET token = ? WHERE idx = ?", token, e.idx);
+        }
         const row = sql.one<{ seg: number }>("SELECT seg FROM steps WHERE idx = ?", e.idx)!;
         const spec = parse<TaskgroupSpec>(info.spec);
         const runtime = segmentsOf(spec.steps[e.idx]!.chain)[row.seg]!.runtime;
         const body: StepMessage = { client: info.client, taskgroupId: info.id, step: e.idx, token };
-        outbox.add({ kind: "send", queue: QUEUE_OF[runtime], body, delaySeconds: e.delaySeconds }, now);
+        const delaySeconds = e.type === "enqueue" ? e.delaySeconds : 0;
+        outbox.add({ kind: "send", queue: QUEUE_OF[runtime], body, delaySeconds }, now);
         break;
       }
       case "emit": {

@@ -14,6 +14,7 @@ export type Failure =
   | { kind: "image_unsupported"; fileName: string }
   | { kind: "image_undecodable"; fileName: string; detail: string }
   | { kind: "image_too_large"; fileName: string; width: number; height: number; limit: number }
+  | { kind: "image_file_too_large"; fileName: string; sizeMb: number; limitMb: number }
   | { kind: "template_key_missing"; key: string }
   | { kind: "video_unsupported"; fileName: string; detail: string }
   | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number; runtime: VideoRuntime }
@@ -82,6 +83,11 @@ export function describeFailure(f: Failure): { message: string; retryable: boole
     case "image_too_large":
       return {
         message: `${f.fileName} is ${f.width}×${f.height}, over the ${f.limit / 1e6} megapixel limit.`,
+        retryable: false,
+      };
+    case "image_file_too_large":
+      return {
+        message: `${f.fileName} is ${f.sizeMb} MB, over the ${f.limitMb} MB limit of an image file.`,
         retryable: false,
       };
     case "template_key_missing":

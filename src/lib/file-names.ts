@@ -1,9 +1,10 @@
-/** The longest file name taken (UTF-8 bytes): what common file systems allow, and far inside R2's 1,024-byte keys. */
+/**
+ * The longest file name kept, in UTF-8 bytes (most file systems' limit). An R2 key holds 1,024 bytes
+ * with the client's and taskgroup's prefix in front: a longer name would fail at R2, not here.
+ */
 export const MAX_FILE_NAME_BYTES = 255;
 
-/** True when `name` is longer than MAX_FILE_NAME_BYTES in UTF-8. */
-export const fileNameTooLong = (name: string): boolean =>
-  new TextEncoder().encode(name).byteLength > MAX_FILE_NAME_BYTES;
+export const fileNameTooLong = (name: string) => new TextEncoder().encode(name).length > MAX_FILE_NAME_BYTES;
 
 /** A name safe as the last segment of an R2 key and of a download URL: word characters, '.', '-'; never '.' or '..'. */
 export function safeFileName(name: string, fallback: string): string {

@@ -18,6 +18,8 @@ export const r2Keys = {
     `clients/${client}/taskgroups/${id}/outputs/${step}/${fileName}`,
 };
 
+const R2_DELETE_BATCH = 1000;
+
 /** How far a storage count goes before it answers "at least": 20 pages of 1,000 objects. */
 const MAX_LIST_PAGES = 20;
 
@@ -60,7 +62,8 @@ export class ClientFiles {
   /** Best effort: what cannot be deleted now is left to retention or the next attempt. */
   async delete(keys: string | string[]): Promise<void> {
     const list = (Array.isArray(keys) ? keys : [keys]).map((k) => this.own(k));
-    if (list.length) await this.bucket.delete(list);
+    // R2 deletes at most 1,000 keys in one call.
+    for (let i = 0; i < list.length; i += R2_DELETE_BATCH) await this.bucket.delete(list.slice(i, i + R2_DELETE_BATCH));
   }
 
   async deletePrefix(prefix: string): Promise<void> {

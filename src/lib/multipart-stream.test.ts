@@ -77,3 +77,32 @@ describe("formParts", () => {
     await expect(read(chunked(whole.subarray(0, whole.length - 200), 64))).rejects.toThrow(MultipartError);
   });
 });
+
+describe("a part's Content-Type must be a header value", () => {
+  const withType = (type: string) =>
+    chunked(
+      enc.encode(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: ${type}\r\n\r\nx\r\n--${BOUNDARY}--\r\n`,
+      ),
+      7,
+    );
+
+  it("refuses a line break, a control character, non-ASCII or no subtype", async () => {
+    for (const type of [
+      "text/plain\nX-Evil: 1",
+      "image/png\rX: y",
+      "text/plain; a=\u0000",
+      "image/pngé",
+      "png",
+      "a/b\n; c=d",
+    ])
+      await expect(read(withType(type)), JSON.stringify(type)).rejects.toThrow(MultipartError);
+  });
+
+  it("takes a media type with parameters", async () => {
+    for (const type of ["image/png", "text/plain; charset=utf-8", "application/vnd.api+json"]) {
+      const [part] = await read(withType(type));
+      expect(part!.name).toBe("f");
+    }
+  });
+});

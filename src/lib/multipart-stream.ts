@@ -161,10 +161,19 @@ function partHeaders(text: string): Omit<FormPart, "body"> {
   };
   const name = param("name");
   if (name === undefined) throw new MultipartError("a part has no field name");
+  const contentType = headers.get("content-type");
+  if (contentType !== undefined && (contentType.length > 255 || !MEDIA_TYPE.test(contentType)))
+    throw new MultipartError("a part's Content-Type is not a media type (type/subtype, printable ASCII)");
   return {
     name,
     filename: param("filename"),
-    contentType:
-      headers.get("content-type") ?? (param("filename") !== undefined ? "application/octet-stream" : "text/plain"),
+    contentType: contentType ?? (param("filename") !== undefined ? "application/octet-stream" : "text/plain"),
   };
 }
+
+/**
+ * A part's Content-Type is stored and served back as a header of the download: it must be one, so
+ * type/subtype and parameters of printable ASCII only, 255 characters at most. (A bare CR or LF
+ * inside the header line is not a line end in multipart, and would make the download's Headers throw.)
+ */
+const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(?:[ \t]*;[\x20-\x7e\t]*)?$/;

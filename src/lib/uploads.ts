@@ -1,4 +1,5 @@
 import { ApiError } from "./errors";
+import { fileNameTooLong, MAX_FILE_NAME_BYTES } from "./file-names";
 import { boundaryOf, formParts, MultipartError } from "./multipart-stream";
 import type { ClientFiles } from "./files";
 import { limited, SizeLimitExceeded } from "./r2-writer";
@@ -61,9 +62,39 @@ export function uploadError(err: unknown, env: Pick<Env, "MAX_UPLOAD_MB">): ApiE
   );
 }
 
+/** One text field's bytes, held to its own limit and to what is left (`used` of `total`) for all fields. */
+async function readText(body: ReadableStream<Uint8Array>, used: number, total: number): Promise<Uint8Array> {
+  const limit = Math.min(MAX_TEXT_FIELD_BYTES, total - used);
+  try {
+    return await new Response(limited(body, limit)).bytes();
+  } catch (err) {
+    if (!(err instanceof SizeLimitExceeded) || err.limitBytes !== limit) throw err;
+    if (limit === MAX_TEXT_FIELD_BYTES)
+      throw new ApiError(
+        413,
+        "field_too_large",
+        `A text field is larger than ${MAX_TEXT_FIELD_BYTES / 1024 / 1024} MB.`,
+      );
+    throw new ApiError(413, "fields_too_large", `The text fields together are larger than ${total / 1024 / 1024} MB.`, {
+      limit_bytes: total,
+    });
+  }
+}
+
+/** What one submission's fields may be: judged while the body is read, before a field's body is kept. */
+export interface FormRules {
+  /** Fields in all. */
+  maxFields: number;
+  /** The text fields' bytes together (each is also held to MAX_TEXT_FIELD_BYTES). */
+  maxTextBytes: number;
+  /** Whether a field of this name can belong to the request, given the fields read so far. */
+  known: (name: string, fields: ReadonlyMap<string, string | StoredFile>) => boolean;
+}
+
 /**
  * Reads a multipart/form-data body part by part: each file goes to R2 (at `keyFor(field, file)`) as
- * it arrives, text fields are kept. Memory holds one R2 part at most, whatever the file sizes.
+ * it arrives, text fields are kept. Memory holds one R2 part at most, whatever the file sizes, and
+ * text at most `rules.maxTextBytes`: an unknown field is refused from its header, before its body.
  * On failure every object written so far is deleted.
  */
 export async function readStreamedForm(
@@ -71,6 +102,7 @@ export async function readStreamedForm(
   env: Pick<Env, "MAX_UPLOAD_MB">,
   files: ClientFiles,
   keyFor: (field: string, fileName: string) => string,
+  rules: FormRules,
 ): Promise<Map<string, string | StoredFile>> {
   checkDeclaredLength(req, env);
   const boundary = boundaryOf(req.headers.get("content-type") ?? "");
@@ -78,14 +110,29 @@ export async function readStreamedForm(
     throw new ApiError(400, "malformed_multipart", "The multipart/form-data Content-Type has no boundary.");
   const fields = new Map<string, string | StoredFile>();
   const written: string[] = [];
+  let textBytes = 0;
   try {
     for await (const part of formParts(countedBody(req, env), boundary)) {
       if (fields.has(part.name)) throw new ApiError(400, "duplicate_field", `The field '${part.name}' is given twice.`);
+      if (!rules.known(part.name, fields))
+        throw new ApiError(400, "unknown_field", `Unknown field '${part.name}'.`, { field: part.name });
+      if (fields.size >= rules.maxFields)
+        throw new ApiError(413, "too_many_fields", `A submission has at most ${rules.maxFields} fields.`, {
+          limit: rules.maxFields,
+        });
       if (part.filename === undefined) {
-        const text = await new Response(limited(part.body, MAX_TEXT_FIELD_BYTES)).text();
-        fields.set(part.name, text);
+        const text = await readText(part.body, textBytes, rules.maxTextBytes);
+        textBytes += text.length;
+        fields.set(part.name, new TextDecoder().decode(text));
         continue;
       }
+      if (fileNameTooLong(part.filename))
+        throw new ApiError(
+          400,
+          "file_name_too_long",
+          `The file name of '${part.name}' is longer than ${MAX_FILE_NAME_BYTES} bytes.`,
+          { limit_bytes: MAX_FILE_NAME_BYTES },
+        );
       const key = keyFor(part.name, part.filename);
       written.push(key);
       const stored = await files.putStream(key, part.body, part.contentType);
@@ -94,13 +141,6 @@ export async function readStreamedForm(
     return fields;
   } catch (err) {
     await files.delete(written).catch(() => undefined);
-    if (err instanceof SizeLimitExceeded && err.limitBytes === MAX_TEXT_FIELD_BYTES) {
-      throw new ApiError(
-        413,
-        "field_too_large",
-        `A text field is larger than ${MAX_TEXT_FIELD_BYTES / 1024 / 1024} MB.`,
-      );
-    }
     throw uploadError(err, env);
   }
 }

@@ -73,6 +73,16 @@ function bearer(verifyToken: (token: string, c: Context<AppEnv>) => Promise<bool
   });
 }
 
+/** Client names the Directory confirmed in this isolate: clients are never deleted, so a yes stays true. */
+const knownClients = new Set<string>();
+
+async function isClient(env: Env, name: string): Promise<boolean> {
+  if (knownClients.has(name)) return true;
+  if (!(await directory(env).exists(name))) return false;
+  knownClients.add(name);
+  return true;
+}
+
 /**
  * A client's key, checked against its ClientStore; on success the request belongs to that client.
  * `client` is the header pair's `client` header (it must name the key's client); a Bearer key has none.
@@ -81,7 +91,12 @@ async function verifyClientKey(c: Context<AppEnv>, key: string, client?: string)
   const parsed = parseApiKey(key);
   if (!parsed || (client !== undefined && client !== parsed.client)) return false;
   await ensureDemoClient(c.env, key);
-  if (!(await clientStore(c.env, parsed.client).verifyKey(parsed.prefix, key))) {
+  // The Directory first: asking a ClientStore creates it (a SQLite file for any name a stranger
+  // sends), so only a client the operator made is ever asked to check a key.
+  if (
+    !(await isClient(c.env, parsed.client)) ||
+    !(await clientStore(c.env, parsed.client).verifyKey(parsed.prefix, key))
+  ) {
     if ((await directory(c.env).count()) === 0) {
       throw new ApiError(503, "not_configured", "No clients exist yet: create one with POST /api/admin/clients.");
     }

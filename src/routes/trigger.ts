@@ -26,6 +26,8 @@ import { isDev, router, type AppEnv } from "./app-env";
 import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
 import { uploadedFile } from "./uploads";
+import { MAX_SPEC_BYTES, specBytes } from "../durable/spec-size";
+import { isKnownField, MAX_FORM_FIELDS, MAX_FORM_TEXT_BYTES } from "../schemas/form-fields";
 
 const acceptedSchema = z
   .object({ task_id: z.uuid(), status: z.literal("Queued"), status_url: z.url() })
@@ -35,13 +37,22 @@ const acceptedSchema = z
  * Both body kinds become one map of fields; JSON values keep their types. Multipart files go to R2
  * as they arrive, under the taskgroup's id, and are StoredFiles here.
  */
-async function readFields(c: Context<AppEnv>, id: string): Promise<Map<string, FieldValue>> {
+async function readFields(
+  c: Context<AppEnv>,
+  kind: TaskgroupSpec["kind"],
+  id: string,
+): Promise<Map<string, FieldValue>> {
   const type = mediaType(c.req.raw);
   if (type === "multipart/form-data") {
     const client = c.get("client");
-    return readStreamedForm(c.req.raw, c.env, filesOf(c.env, client), (field, fileName) => {
+    const keyFor = (field: string, fileName: string) => {
       fault("r2:put_input", client);
       return r2Keys.input(client, id, field, safeFileName(fileName, "input"));
+    };
+    return readStreamedForm(c.req.raw, c.env, filesOf(c.env, client), keyFor, {
+      maxFields: MAX_FORM_FIELDS,
+      maxTextBytes: MAX_FORM_TEXT_BYTES,
+      known: (name, fields) => isKnownField(kind, name, fields.get("configuration_names")),
     });
   }
   checkDeclaredLength(c.req.raw, c.env);
@@ -161,12 +172,12 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   }
   const client = c.get("client");
   const id = crypto.randomUUID();
-  const raw = await readFields(c, id);
+  const raw = await readFields(c, kind, id);
   try {
     return await accept(c, kind, client, id, kind === "task" ? taskToTaskgroupFields(raw) : raw);
   } catch (err) {
-    // A refused request started nothing: the files it stored go with it. (After a 503 the group may
-    // exist after all, so they stay; retention removes them with it.)
+    // A refused request started nothing: the files it stored go with it. (A 503 has cleaned up in
+    // forgetUnstarted when the group surely does not exist; otherwise it may, and retention removes them.)
     const stored = storedKeys(raw);
     if (stored.length && !(err instanceof ApiError && err.status === 503))
       await filesOf(c.env, client)
@@ -178,6 +189,28 @@ async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
 
 const storedKeys = (fields: Map<string, FieldValue>) =>
   [...fields.values()].filter((v): v is StoredFile => v instanceof StoredFile).map((f) => f.key);
+
+/**
+ * After a creation that failed: when the group is surely not stored (its object answers and holds
+ * nothing), this request's files and its Idempotency-Key binding go, so a repeat starts clean and
+ * nothing is left that retention would never find. When in doubt (no answer), both stay: the group
+ * may exist, and a repeat with the key finishes it.
+ */
+async function forgetUnstarted(
+  c: Context<AppEnv>,
+  client: string,
+  id: string,
+  fields: Map<string, FieldValue>,
+  idemKey: string | undefined,
+): Promise<void> {
+  try {
+    if ((await taskgroupStub(c.env, client, id).status()) !== null) return;
+    if (idemKey !== undefined) await clientStore(c.env, client).releaseIdempotencyKey(idemKey, id);
+    await filesOf(c.env, client).delete(storedKeys(fields));
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "failed submission not cleaned up", task_id: id, error: String(err) }));
+  }
+}
 
 async function accept(
   c: Context<AppEnv>,
@@ -194,6 +227,14 @@ async function accept(
   let id = firstId;
   // Everything is validated before the key is reserved: a refused request holds no key.
   let spec = await buildSpec(c, id, kind, sub);
+  const bytes = specBytes(spec);
+  if (bytes > MAX_SPEC_BYTES)
+    throw new ApiError(
+      413,
+      "spec_too_large",
+      `The taskgroup's configurations, params and extras take ${bytes} bytes stored; at most ${MAX_SPEC_BYTES} fit.`,
+      { size_bytes: bytes, limit_bytes: MAX_SPEC_BYTES },
+    );
 
   const idemKey = c.req.header("idempotency-key");
   if (idemKey !== undefined) {
@@ -222,6 +263,7 @@ async function accept(
     }, 2);
   } catch (err) {
     console.error(JSON.stringify({ msg: "taskgroup not created", task_id: id, error: String(err) }));
+    await forgetUnstarted(c, client, id, fields, idemKey === undefined ? undefined : `${kind}:${idemKey}`);
     const hint = idemKey
       ? "repeat it with the same Idempotency-Key to finish it"
       : "send it again (with an Idempotency-Key, a repeat never starts it twice)";

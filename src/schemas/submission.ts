@@ -6,9 +6,16 @@ import { freeJsonProblem } from "./json-limits";
 import { StoredFile } from "../lib/uploads";
 
 export const MAX_STEPS = 50;
-const SUFFIXES = ["data", "url", "upload", "input", "extras"] as const;
+export const SUFFIXES = ["data", "url", "upload", "input", "extras"] as const;
 type Suffix = (typeof SUFFIXES)[number];
-const TOP_LEVEL = new Set(["configuration_names", "webhook_url", "callbacks", "content_id", "custom_data", "workflow"]);
+export const TOP_LEVEL = new Set([
+  "configuration_names",
+  "webhook_url",
+  "callbacks",
+  "content_id",
+  "custom_data",
+  "workflow",
+]);
 
 export type FieldValue = string | StoredFile | unknown;
 

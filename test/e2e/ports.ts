@@ -11,4 +11,5 @@ export const PORTS = {
   mediaQueue: { port: 18807, s3Port: 14588 },
   dashboard: { port: 18817, s3Port: 14598 },
   tusBrowser: { port: 18907, s3Port: 14688 },
+  fuzz: { port: 18917, s3Port: 14698 },
 } as const;
