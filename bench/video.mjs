@@ -12,14 +12,14 @@ import sharp from "sharp";
 
 const RUNS = Number(process.env.BENCH_VIDEO_RUNS ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const PARAMS = { overlay_file_name: "logo.png", position: "bottom-right", margin: 24, opacity: 0.9 };
+export const PARAMS = { overlay_file_name: "logo.png", position: "bottom-right", margin: 24, opacity: 0.9 };
 
 function nativeFfmpeg() {
   const r = spawnSync("ffmpeg", ["-version"], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.split("\n")[0] : null;
 }
 
-async function clip(dir, seconds = 5, size = "960x540") {
+export async function clip(dir, seconds = 5, size = "960x540") {
   const path = join(dir, `clip-${seconds}-${size}.mp4`);
   const args = [
     "-f",
@@ -57,7 +57,7 @@ async function clip(dir, seconds = 5, size = "960x540") {
  * compiled code) plus the posted request and the in-memory copies the bench context keeps
  * (bench/memory-context.ts), which a real step holds too (its input read from R2, its output).
  */
-async function startWorker() {
+export async function startWorker() {
   execFileSync(
     "npx",
     [
@@ -91,7 +91,7 @@ async function startWorker() {
   return { mf, idleMb, peakMb, dispose: () => mf.dispose() };
 }
 
-const logoPng = () =>
+export const logoPng = () =>
   sharp({ create: { width: 240, height: 120, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0.8 } } })
     .png()
     .toBuffer();

@@ -250,15 +250,20 @@ async function runJob(job, send, signal) {
         files.push({ name: as, size, content_type: rule.content_type });
       }
     }
-    send({
+    const done = {
       event: "done",
       files,
+      bytes_in: job.inputs.reduce((n, i) => n + (i.stream ? 0 : i.size), 0),
+      bytes_out: files.reduce((n, f) => n + f.size, 0),
       download_ms: t1 - t0,
       ffmpeg_ms: t2 - t1,
       upload_ms: Date.now() - t2,
       ffmpeg_peak_mb: Math.round(run.peakKb / 1024),
       server_peak_mb: Math.round(peakKb(process.pid) / 1024),
-    });
+    };
+    // One line per job in the log: what operators (and `npm run bench native`) read of it.
+    console.log(JSON.stringify({ ...done, event: "job done", files: files.length }));
+    send(done);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
