@@ -78,7 +78,7 @@ async function overlay(video, name, runtime) {
   const { task_id } = await call("/api/taskgroup/", { method: "POST", body: form });
   for (;;) {
     // Locally a status read sent while ffmpeg.wasm holds workerd's one thread can wait long after
-    // the step ended (README "Noticed"): such a read is given up after 10 s and sent again, and counted.
+    // the step ended (README, below "Local development values"): such a read is given up after 10 s and sent again, and counted.
     let view;
     try {
       view = await call(`/api/taskgroup/${task_id}`, { signal: AbortSignal.timeout(10_000) });
@@ -124,7 +124,7 @@ export async function nativeBench() {
     const native = await overlay(talk, "talk.mp4", "auto");
     const uhdRun = await overlay(uhd, "uhd.mp4", "auto");
     const [talkJob, uhdJob] = dev.jobs();
-    // Last: locally, the media queue's invocation that ran ffmpeg.wasm was seen not to end (README "Noticed").
+    // Last: locally, the media queue's invocation that ran ffmpeg.wasm was seen not to end (README, below "Local development values").
     const wasm = await overlay(sd, "sd.mp4", "wasm");
     const perPixel = (ms, w, h, seconds) => (ms * 1e6) / (w * h * seconds * 25);
     const nativeNs = perPixel(native.ms, 1920, 1080, 90);
