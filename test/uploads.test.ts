@@ -9,21 +9,11 @@ import { inject } from "vitest";
 import { describe, expect, it } from "vitest";
 import type { ClientStore } from "../src/durable/client-store";
 import { clientStore } from "../src/lib/stubs";
-import {
-  api,
-  apiJson,
-  newClient,
-  putConfiguration,
-  putStorage,
-  s3Bytes,
-  submit,
-  waitForEnd,
-  type TestClient,
-} from "./support/api";
+import { api, apiJson, newClient, putConfiguration, putStorage, s3Bytes, submit, waitForEnd } from "./support/api";
 import { patternBytes } from "./support/pattern";
+import { create, equalBytes, patch, prefixKeys, TUS } from "./support/tus";
 
 const MB = 1024 * 1024;
-const TUS = { "tus-resumable": "1.0.0" };
 
 /** A body that is generated as it is read (no Content-Length), reporting how much was pulled. */
 function lazyBody(total: number, head?: Uint8Array) {
@@ -41,39 +31,6 @@ function lazyBody(total: number, head?: Uint8Array) {
   });
   return { stream, pulled: () => pulled };
 }
-
-async function prefixKeys(prefix: string): Promise<string[]> {
-  return (await env.FILES.list({ prefix })).objects.map((o) => o.key);
-}
-
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
-
-async function create(c: TestClient, length: number, metadata?: string) {
-  const res = await api("/api/uploads", {
-    method: "POST",
-    headers: {
-      ...c.auth,
-      ...TUS,
-      "upload-length": String(length),
-      ...(metadata ? { "upload-metadata": metadata } : {}),
-    },
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return new URL(res.headers.get("location")!).pathname;
-}
-
-const patch = (c: TestClient, path: string, offset: number, body: Uint8Array, extra: Record<string, string> = {}) =>
-  api(path, {
-    method: "PATCH",
-    headers: {
-      ...c.auth,
-      ...TUS,
-      "content-type": "application/offset+octet-stream",
-      "upload-offset": String(offset),
-      ...extra,
-    },
-    body,
-  });
 
 describe("streamed submissions", () => {
   it("a chunked body over the limit is refused with 413 before the rest is read, and nothing stays stored", async () => {
