@@ -11,8 +11,11 @@
  * restarted mid-request", because the proxy compares the full request URL with the Worker's bare
  * URL and so always takes the failure for a restart. Measured in issue 20: 3,600 requests, 6 at a
  * time, gave 1-4 such 503s on keep-alive connections, whether or not our Worker read every body
- * before answering; none with a connection per request. So the tier checks our Worker's answers,
- * not that proxy.
+ * before answering; none with a connection per request when the machine was quiet, but 4 in 2,400
+ * in CI, with the other black-box suites running beside it. So the tier checks our Worker's
+ * answers, not that proxy: a request the proxy answers with its own 503 (its words, which our
+ * Worker never uses) is sent once more, and that answer, the Worker's, is the one checked. How
+ * many there were is printed.
  */
 import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +28,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20);
 const COUNT = Number(process.env.FUZZ_COUNT ?? 2400);
 const CONCURRENCY = 6;
 const agent = new Agent({ keepAlive: false, maxSockets: CONCURRENCY });
+/** wrangler's ProxyWorker's answer when it lost its own connection to the Worker. */
+const PROXY_503 = "Your worker restarted mid-request";
 
 let dev: Awaited<ReturnType<typeof startDev>>;
 
@@ -100,10 +105,15 @@ describe("fuzz: malformed requests never get a 5xx", () => {
     const byClass: Record<string, number> = {};
     const bad: string[] = [];
     let next = 0;
+    let proxied = 0;
     const worker = async () => {
       while (next < cases.length) {
         const c = cases[next++]!;
-        const a = await send(c);
+        let a = await send(c);
+        if (a.status === 503 && a.body.startsWith(PROXY_503)) {
+          proxied++;
+          a = await send(c);
+        }
         const cls = a.status < 0 ? "reset" : `${Math.floor(a.status / 100)}xx`;
         byClass[cls] = (byClass[cls] ?? 0) + 1;
         if (a.status >= 500 || a.status < 0) bad.push(`${a.status} ${c.label}: ${a.body.slice(0, 160)}`);
@@ -114,7 +124,7 @@ describe("fuzz: malformed requests never get a 5xx", () => {
     const routesHit = new Set(cases.map((c) => c.label.split(" ").slice(0, 2).join(" "))).size;
     console.log(
       `fuzz seed ${SEED}: ${COUNT} requests in ${((Date.now() - started) / 1000).toFixed(1)} s over ${all.length} routes ` +
-        `(${routesHit} method+path pairs): ${JSON.stringify(byClass)}`,
+        `(${routesHit} method+path pairs): ${JSON.stringify(byClass)}; the local proxy's own 503 ${proxied} times (sent again)`,
     );
     if (bad.length) console.log(`5xx or reset answers:\n${bad.slice(0, 20).join("\n")}\n${dev.logTail(40)}`);
     expect(bad).toEqual([]);
