@@ -13,7 +13,7 @@ import type { AdapterContext } from "../types";
  * 119–128 MB at 960×540 (5 s, 0.8 MB to 30 s, 5 MB in), 142 MB at 1280×720 (5 s).
  */
 const WASM_FRAME = { width: 960, height: 540 };
-/** 2160p: measured at 0.6–1.0 GB of ffmpeg's resident peak natively (README), well inside a standard-4's 12 GiB. */
+/** 2160p: an overlay measured at 708 MB of ffmpeg's resident peak natively (`npm run bench native`), well inside a standard-4's 12 GiB. */
 const NATIVE_FRAME = { width: 3840, height: 2160 };
 
 export interface Budget {
