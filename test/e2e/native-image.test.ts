@@ -56,14 +56,14 @@ describe.skipIf(!image && !process.env.CI)("the native image under Docker", () =
 
   it("runs a 1080p overlay inside the container: Debian's ffmpeg there, the file back through the grants", async () => {
     const api = devClient(`http://127.0.0.1:${PORT}`);
-    await api.putAsset("logo.png", solidPng(100, 50, "red"), "image/png");
+    await api.putAsset("logo.png", await solidPng(100, 50, "red"), "image/png");
     await api.configure("ov", { adapter: "video-overlay", params: { overlay_file_name: "logo.png" } });
-    const clip = makeVideo({ w: 1920, h: 1080, seconds: 6 });
+    const clip = await makeVideo({ w: 1920, h: 1080, seconds: 6 });
     const done = await api.waitForEnd(await api.submit(["ov"], { ov_data: [clip, "clip.mp4", "video/mp4"] }));
     expect(done.status, JSON.stringify(done.results) + dev.logTail()).toBe("Succeeded");
     const result = done.results[0].result[0];
     expect(result).toMatchObject({ runtime: "native", width: 1920, height: 1080 });
-    const out = ffprobe(await api.bytes(result.output.url));
+    const out = await ffprobe(await api.bytes(result.output.url));
     expect(out.streams.find((s) => s.codec_type === "video")).toMatchObject({ width: 1920, height: 1080 });
     // The server that ran it is the container's process, not one `npm run dev` started.
     expect(dev.nativeUrl()).toBe(`http://127.0.0.1:${CONTAINER_PORT}`);

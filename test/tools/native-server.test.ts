@@ -47,7 +47,7 @@ function job(overrides: Record<string, unknown> = {}) {
 }
 
 beforeAll(async () => {
-  clip = makeVideo({ w: 1280, h: 720, seconds: 20 });
+  clip = await makeVideo({ w: 1280, h: 720, seconds: 20 });
   files = createServer((req, res) => {
     if (req.method === "GET" && req.url === "/clip.mp4") return res.end(clip);
     if (req.method === "PUT" && req.url?.startsWith("/store/")) {
