@@ -32,9 +32,11 @@ export async function internals(c: TestClient, id: string) {
 /**
  * The object's internals once its outbox has drained. A status can be read as soon as a transition
  * commits, while that transition's effects are still being sent: an ended group only promises that
- * its outbox empties, not that it is empty the moment its status is visible.
+ * its outbox empties, not that it is empty the moment its status is visible. After a reset the row
+ * waits for the outbox's alarm at its backoff: in one CI run, with the black-box suites beside it, a
+ * row came due (tries 0) right at the end of a 15 s wait, so the wait is 45 s; the check is the same.
  */
-export async function settledInternals(c: TestClient, id: string, timeoutMs = 15_000) {
+export async function settledInternals(c: TestClient, id: string, timeoutMs = 45_000) {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const inside = await internals(c, id);
