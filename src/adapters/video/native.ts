@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { type Failure, StepError } from "../../lib/failures";
 import type { AdapterContext, StepFile } from "../types";
+import { budgetOf } from "./budget";
 import type { FfmpegJob, JobRun } from "./job";
 
 /**
@@ -36,6 +37,7 @@ function failureOf(e: ServerFailure, job: FfmpegJob, ctx: AdapterContext): Failu
   const f = e.failure as Record<string, unknown> & { kind: string; detail?: string };
   const fileName = typeof f.fileName === "string" ? (job.inputs[f.fileName]?.file_name ?? f.fileName) : "the input";
   const detail = f.detail ?? "no detail";
+  const budget = budgetOf(ctx, "native");
   switch (f.kind) {
     case "video_unsupported":
       return { kind: "video_unsupported", fileName, detail };
@@ -45,7 +47,7 @@ function failureOf(e: ServerFailure, job: FfmpegJob, ctx: AdapterContext): Failu
         fileName,
         width: Number(f.width),
         height: Number(f.height),
-        limit: "3840×2160",
+        limit: budget.frameLimit,
         runtime: "native",
       };
     case "video_too_long":
@@ -53,7 +55,7 @@ function failureOf(e: ServerFailure, job: FfmpegJob, ctx: AdapterContext): Failu
         kind: "video_too_long",
         fileName,
         seconds: Number(f.seconds),
-        limitSeconds: ctx.limits.maxNativeSeconds,
+        limitSeconds: budget.maxSeconds,
         runtime: "native",
       };
     case "ffmpeg_failed":
@@ -70,6 +72,7 @@ export async function runNative(ctx: AdapterContext, job: FfmpegJob): Promise<Jo
   if (!native) throw new StepError({ kind: "native_unavailable" });
   const names = Object.keys(job.inputs);
   const grants = await native.grants(names.map((n) => job.inputs[n]!.key));
+  const budget = budgetOf(ctx, "native");
   const body = {
     inputs: names.map((name, i) => ({
       name,
@@ -82,7 +85,7 @@ export async function runNative(ctx: AdapterContext, job: FfmpegJob): Promise<Jo
     outputs: job.outputs.map((r) => ({ match: r.match, content_type: r.contentType, as: r.as })),
     upload: grants.upload,
     seconds: job.seconds,
-    limits: { max_pixels: 3840 * 2160, max_seconds: ctx.limits.maxNativeSeconds },
+    limits: { max_pixels: budget.maxPixels, max_seconds: budget.maxSeconds },
   };
   let res: Response;
   try {
