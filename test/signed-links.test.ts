@@ -3,7 +3,7 @@
  * an API key (an `<img src>`, a player); they fail once altered, expired, signed with a rotated-out
  * secret, or when retention has deleted the files.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ClientStore } from "../src/durable/client-store";
@@ -84,7 +84,7 @@ describe("signed links to outputs and inputs", () => {
     expect(malformed.status).toBe(400);
 
     const past = Math.floor(Date.now() / 1000) - 60;
-    const expired = await at(past, await linkSignature(c.secret, c.name, id, past));
+    const expired = await at(past, await linkSignature(env.SECRETS_KEY, c.secret, c.name, id, past));
     expect([expired.status, expired.body.error.code]).toEqual([403, "link_expired"]);
 
     // Rotation: the old secret's links work through the overlap, and stop when it ends.
@@ -95,6 +95,52 @@ describe("signed links to outputs and inputs", () => {
     });
     const rotated = await at(expires, signature);
     expect([rotated.status, rotated.body.error.code]).toEqual([403, "link_invalid"]);
+  });
+
+  it("cannot be minted by a webhook receiver, nor made to outlive LINK_TTL_S", async () => {
+    const c = await newClient("links");
+    const { id } = await finishedTaskgroup(c);
+    const at = (expires: number, signature: string, client = c.name) =>
+      apiJson(`/links/${client}/${id}/${expires}/${signature}/outputs/up/k.txt`);
+    // A receiver holds the webhook secret; an HMAC under it alone (the scheme before issue 20) opens nothing.
+    const in2100 = Date.UTC(2100, 0, 1) / 1000;
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(c.secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const forged = new Uint8Array(
+      await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`/links/${c.name}/${id}\n${in2100}`)),
+    );
+    const hex = [...forged].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const byReceiver = await at(in2100, hex);
+    expect([byReceiver.status, byReceiver.body.error.code]).toEqual([403, "link_invalid"]);
+    // Even the engine's own key does not make a link that lives longer than LINK_TTL_S (7 days) from now.
+    const tooLong = Math.floor(Date.now() / 1000) + 8 * 86_400;
+    const long = await at(tooLong, await linkSignature(env.SECRETS_KEY, c.secret, c.name, id, tooLong));
+    expect([long.status, long.body.error.code]).toEqual([403, "link_invalid"]);
+    const withinTtl = Math.floor(Date.now() / 1000) + 6 * 86_400;
+    expect(
+      (
+        await api(
+          `/links/${c.name}/${id}/${withinTtl}/${await linkSignature(env.SECRETS_KEY, c.secret, c.name, id, withinTtl)}/outputs/up/k.txt`,
+        )
+      ).status,
+    ).toBe(200);
+  });
+
+  it("for a client that does not exist are refused without creating its client object", async () => {
+    await newClient("links");
+    const ghost = `ghost-${crypto.randomUUID().slice(0, 8)}`;
+    const sig = "0".repeat(64);
+    const res = await apiJson(
+      `/links/${ghost}/${crypto.randomUUID()}/${Math.floor(Date.now() / 1000) + 60}/${sig}/outputs/up/k.txt`,
+    );
+    expect([res.status, res.body.error.code]).toEqual([403, "link_invalid"]);
+    const ids = (await listDurableObjectIds(env.CLIENTS)).map((i) => i.toString());
+    expect(ids).not.toContain(env.CLIENTS.idFromName(ghost).toString());
   });
 
   it("answer 410 once retention has deleted the files", async () => {

@@ -6,6 +6,11 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Hex to bytes; the caller has checked it is hex of even length. */
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+}
+
 export function toBase64(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
@@ -44,6 +49,23 @@ export function isValidSecretsKey(secretsKey: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * An HMAC key of its own for one use of SECRETS_KEY (HKDF, `info` naming the use), so no derived key
+ * says anything of the AES key or of another use's key. `salt` binds it to something more (a client's
+ * webhook secret for signed links, so rotating that secret ends them).
+ */
+export async function derivedHmacKey(secretsKey: string, info: string, salt = ""): Promise<CryptoKey> {
+  if (!isValidSecretsKey(secretsKey)) throw new Error("SECRETS_KEY must be base64 of exactly 32 bytes");
+  const base = await crypto.subtle.importKey("raw", fromBase64(secretsKey), "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: enc.encode(salt), info: enc.encode(info) },
+    base,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign", "verify"],
+  );
 }
 
 async function aesKey(secretsKey: string): Promise<CryptoKey> {

@@ -7,7 +7,7 @@
  * webhook receiver or step Worker can mint one. The lifetime is checked against MAX_GRANT_S when the
  * grant is used, not only when it is made.
  */
-import { fromBase64, isValidSecretsKey } from "./crypto";
+import { derivedHmacKey, fromBase64 } from "./crypto";
 import { r2Keys } from "./files";
 
 /** The longest a grant may live: one native job's wall time (README "Video") and its transfers. */
@@ -34,18 +34,7 @@ const b64url = (bytes: Uint8Array) => {
 };
 const fromB64url = (text: string) => fromBase64(text.replace(/-/g, "+").replace(/_/g, "/"));
 
-/** A key of its own for grants: HKDF of SECRETS_KEY, so a leaked grant key says nothing of the AES key. */
-async function grantKey(secretsKey: string): Promise<CryptoKey> {
-  if (!isValidSecretsKey(secretsKey)) throw new Error("SECRETS_KEY must be base64 of exactly 32 bytes");
-  const base = await crypto.subtle.importKey("raw", fromBase64(secretsKey), "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: enc.encode("cascade file grants v1") },
-    base,
-    { name: "HMAC", hash: "SHA-256", length: 256 },
-    false,
-    ["sign", "verify"],
-  );
-}
+const grantKey = (secretsKey: string) => derivedHmacKey(secretsKey, "cascade file grants v1");
 
 export async function mintGrant(secretsKey: string, grant: FileGrant): Promise<string> {
   const payload = b64url(enc.encode(JSON.stringify(grant)));

@@ -1,12 +1,18 @@
 /**
  * Signed links to a taskgroup's outputs and input files, for receivers that put a URL in `<img src>` or a player:
- * `/links/{client}/{id}/{expires}/{signature}/outputs/{step}/{file}` (and `inputs/…`), the signature an HMAC-SHA256
- * of the group's link prefix and the expiry (unix seconds) with the client's webhook signing secret,
- * like an S3 presigned URL for a folder. It sits in the path, not the query, so the relative
- * segment names in an HLS playlist resolve to links that open too. One signature per taskgroup, made at trigger time, so the
- * Workers that run steps need no secret to write links. Rotating the secret ends them (after the
- * rotation's overlap), and so does the end of the group's file retention (410).
+ * `/links/{client}/{id}/{expires}/{signature}/outputs/{step}/{file}` (and `inputs/…`), like an S3 presigned
+ * URL for a folder. It sits in the path, not the query, so the relative segment names in an HLS playlist
+ * resolve to links that open too. One signature per taskgroup, made at trigger time, so the Workers that
+ * run steps need no secret to write links.
+ *
+ * The signature is an HMAC-SHA256 of the group's link prefix and the expiry (unix seconds) under a key
+ * derived from SECRETS_KEY, which never leaves the API Worker, salted with the client's webhook signing
+ * secret: a webhook receiver holds that secret but not SECRETS_KEY, so it cannot mint a link, and rotating
+ * the secret still ends the links made under it (after the rotation's overlap). The lifetime is checked
+ * when the link is used (at most LINK_TTL_S from now), so no link outlives the setting in force; the
+ * end of the group's file retention ends it too (410).
  */
+import { derivedHmacKey, fromHex, toHex } from "./crypto";
 
 const enc = new TextEncoder();
 
@@ -15,34 +21,52 @@ export interface TaskgroupLinks {
   signature: string;
 }
 
+/** Clocks of two isolates may differ a little; a link made "now" by one must pass the other's lifetime check. */
+const CLOCK_SKEW_S = 300;
+
+/** How long a link made now lives (`LINK_TTL_S`), and the most any link may have left when it is used. */
+export const linkTtlS = (env: Pick<Env, "LINK_TTL_S">) => Number(env.LINK_TTL_S);
+
 export const linkPrefix = (client: string, id: string) => `/links/${encodeURIComponent(client)}/${id}`;
 
-export async function linkSignature(secret: string, client: string, id: string, expires: number): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`${linkPrefix(client, id)}\n${expires}`));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const linkKey = (secretsKey: string, webhookSecret: string) =>
+  derivedHmacKey(secretsKey, "cascade signed links v1", webhookSecret);
 
-/** Whether `signature` is this group's for `expires` under any of the secrets (a rotation's overlap has two). */
-export async function linkIsGenuine(
-  secrets: string[],
+const signed = (client: string, id: string, expires: number) => enc.encode(`${linkPrefix(client, id)}\n${expires}`);
+
+export async function linkSignature(
+  secretsKey: string,
+  webhookSecret: string,
   client: string,
   id: string,
   expires: number,
-  signature: string,
-): Promise<boolean> {
-  for (const secret of secrets) {
-    const expected = await linkSignature(secret, client, id, expires);
-    // Both are fixed-length hex; compare in constant time.
-    if (
-      expected.length === signature.length &&
-      crypto.subtle.timingSafeEqual(enc.encode(expected), enc.encode(signature))
-    )
-      return true;
+): Promise<string> {
+  return toHex(await crypto.subtle.sign("HMAC", await linkKey(secretsKey, webhookSecret), signed(client, id, expires)));
+}
+
+export type LinkCheck = { ok: true } | { ok: false; why: "invalid" | "expired" };
+
+/**
+ * Whether a link is this engine's for this group, under one of the client's webhook secrets (a rotation's
+ * overlap has two), with no more than `maxLifetimeS` left, and not yet expired.
+ */
+export async function checkLink(
+  secretsKey: string,
+  webhookSecrets: string[],
+  link: { client: string; id: string; expires: number; signature: string },
+  maxLifetimeS: number,
+  nowS = Date.now() / 1000,
+): Promise<LinkCheck> {
+  const mac = fromHex(link.signature);
+  let genuine = false;
+  for (const secret of webhookSecrets) {
+    // crypto.subtle.verify compares in constant time.
+    const key = await linkKey(secretsKey, secret);
+    if (await crypto.subtle.verify("HMAC", key, mac, signed(link.client, link.id, link.expires))) genuine = true;
   }
-  return false;
+  if (!genuine || link.expires - nowS > maxLifetimeS + CLOCK_SKEW_S) return { ok: false, why: "invalid" };
+  if (link.expires <= nowS) return { ok: false, why: "expired" };
+  return { ok: true };
 }
 
 type Which = "outputs" | "inputs";

@@ -9,3 +9,17 @@ export const taskgroupStub = (env: Pick<StubEnv, "TASKGROUPS">, client: string, 
   env.TASKGROUPS.get(env.TASKGROUPS.idFromName(`${client}/${id}`));
 
 export const directory = (env: Pick<StubEnv, "DIRECTORY">) => env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
+
+/** Client names the Directory confirmed in this isolate: clients are never deleted, so a yes stays true. */
+const knownClients = new Set<string>();
+
+/**
+ * Whether the operator made this client. Ask before any ClientStore: getting one creates it (a SQLite
+ * file for any name a stranger sends).
+ */
+export async function clientExists(env: Pick<StubEnv, "DIRECTORY">, name: string): Promise<boolean> {
+  if (knownClients.has(name)) return true;
+  if (!(await directory(env).exists(name))) return false;
+  knownClients.add(name);
+  return true;
+}

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { ApiError, errorResponse } from "../lib/errors";
 import { isValidSecretsKey, timingSafeEqualText } from "../lib/crypto";
-import { clientStore, directory } from "../lib/stubs";
+import { clientExists, clientStore, directory } from "../lib/stubs";
 import { isDev, type AppEnv } from "./app-env";
 
 /** API keys carry their client's name so a bare Bearer key finds its client in one hop: `cas_<client>_<64 hex>`. */
@@ -73,16 +73,6 @@ function bearer(verifyToken: (token: string, c: Context<AppEnv>) => Promise<bool
   });
 }
 
-/** Client names the Directory confirmed in this isolate: clients are never deleted, so a yes stays true. */
-const knownClients = new Set<string>();
-
-async function isClient(env: Env, name: string): Promise<boolean> {
-  if (knownClients.has(name)) return true;
-  if (!(await directory(env).exists(name))) return false;
-  knownClients.add(name);
-  return true;
-}
-
 /**
  * A client's key, checked against its ClientStore; on success the request belongs to that client.
  * `client` is the header pair's `client` header (it must name the key's client); a Bearer key has none.
@@ -94,7 +84,7 @@ async function verifyClientKey(c: Context<AppEnv>, key: string, client?: string)
   // The Directory first: asking a ClientStore creates it (a SQLite file for any name a stranger
   // sends), so only a client the operator made is ever asked to check a key.
   if (
-    !(await isClient(c.env, parsed.client)) ||
+    !(await clientExists(c.env, parsed.client)) ||
     !(await clientStore(c.env, parsed.client).verifyKey(parsed.prefix, key))
   ) {
     if ((await directory(c.env).count()) === 0) {

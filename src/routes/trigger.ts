@@ -1,5 +1,5 @@
 import { configurationDocs } from "../lib/client-documents";
-import { linkSignature, type TaskgroupLinks } from "../lib/signed-links";
+import { linkSignature, linkTtlS, type TaskgroupLinks } from "../lib/signed-links";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { validateChain, chainOf } from "../schemas/configuration";
@@ -76,15 +76,11 @@ async function readFields(
   );
 }
 
-/** The group's output link signature, with the client's current signing secret. */
-async function taskgroupLinks(
-  store: ReturnType<typeof clientStore>,
-  client: string,
-  id: string,
-  ttlSeconds: number,
-): Promise<TaskgroupLinks> {
-  const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
-  return { expires, signature: await linkSignature((await store.signingSecrets()).current, client, id, expires) };
+/** The group's link signature, under the client's current webhook secret (src/lib/signed-links.ts). */
+async function taskgroupLinks(c: Context<AppEnv>, client: string, id: string): Promise<TaskgroupLinks> {
+  const expires = Math.floor(Date.now() / 1000) + linkTtlS(c.env);
+  const { current } = await clientStore(c.env, client).signingSecrets();
+  return { expires, signature: await linkSignature(c.env.SECRETS_KEY, current, client, id, expires) };
 }
 
 /** Resolves configurations and assets against the client's store and builds the immutable spec. */
@@ -144,7 +140,7 @@ async function buildSpec(
     customData: sub.customData,
     workflow: sub.workflow,
     origin: new URL(c.req.url).origin,
-    links: await taskgroupLinks(store, client, id, Number(c.env.LINK_TTL_S)),
+    links: await taskgroupLinks(c, client, id),
   };
 }
 
