@@ -1,4 +1,5 @@
-import type { AdapterContext, StepFile } from "../src/adapters/types";
+import type { AdapterContext } from "../src/adapters/types";
+import type { StepFile } from "../src/engine/types";
 
 /** An AdapterContext over files posted to a bench Worker, kept in memory, so only the adapter is timed. */
 export async function memoryContext(

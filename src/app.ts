@@ -9,7 +9,7 @@ import { cors } from "./lib/cors";
 import { ApiError, errorBody, errorResponse } from "./lib/errors";
 import { isTransient } from "./lib/retry";
 import { mediaType } from "./lib/uploads";
-import { MAX_JSON_BODY_BYTES } from "./schemas/json-limits";
+import { MAX_JSON_BODY_BYTES } from "./lib/json-limits";
 import { admin } from "./routes/admin";
 import { router } from "./routes/app-env";
 import { assets } from "./routes/assets";

@@ -1,8 +1,8 @@
 import { mediaAdapters } from "./adapters/media-table";
-import { type MediaEnv, nativeEndpoints } from "./adapters/video/native-endpoint";
+import { type MediaEnv, nativeEndpoints } from "./queues/native-endpoint";
 import { stepWorker } from "./queues/step-worker";
 
-export { NativeMedia } from "./adapters/video/native-endpoint";
+export { NativeMedia } from "./queues/native-endpoint";
 
 /** The media Worker (media/wrangler.toml): consumes `cascade-media` and its dead-letter queue. */
 export default stepWorker<MediaEnv>(mediaAdapters, nativeEndpoints);

@@ -1,5 +1,5 @@
 import pixelmatch from "pixelmatch";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import {
   api,
   apiJson,
@@ -12,7 +12,6 @@ import {
   type TestClient,
 } from "./support/api";
 import { decodePng, encodePng, pixel, solid, type Image } from "./support/png";
-import { inject } from "vitest";
 
 let c: TestClient;
 

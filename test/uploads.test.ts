@@ -5,8 +5,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { inject } from "vitest";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { ClientStore } from "../src/durable/client-store";
 import { clientStore } from "../src/lib/stubs";
 import { api, apiJson, newClient, putConfiguration, putStorage, s3Bytes, submit, waitForEnd } from "./support/api";

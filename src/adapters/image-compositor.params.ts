@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { freeJsonObject } from "../schemas/json-limits";
+import { freeJsonObject } from "../lib/json-limits";
 
 /** Canvas and input images are limited to this many pixels (16 MP): a 4096×4096 canvas fits, 20000×20000 does not. */
 export const MAX_PIXELS = 16_000_000;

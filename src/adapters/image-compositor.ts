@@ -1,4 +1,4 @@
-import type { Adapter, AdapterContext, StepFile } from "./types";
+import type { Adapter, AdapterContext } from "./types";
 import {
   imageCompositorParams,
   MAX_IMAGE_FILE_BYTES,
@@ -10,6 +10,7 @@ import { blank, drawOver, parseColor, type Pixels } from "./image/pixels";
 import { fillTemplate } from "./image/template";
 import { renderText } from "./image/text";
 import { StepError } from "../lib/failures";
+import type { StepFile } from "../engine/types";
 
 async function load(ctx: AdapterContext, file: StepFile): Promise<Pixels> {
   const tooLarge = (size: number) =>

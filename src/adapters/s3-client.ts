@@ -1,6 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import { StepError } from "../lib/failures";
-import type { StorageTarget } from "../schemas/storage";
+import type { StorageTarget } from "../engine/types";
 
 /** Parts of this size stream from R2 one at a time, so memory stays flat for any file size. */
 export const PART_SIZE = 8 * 1024 * 1024;

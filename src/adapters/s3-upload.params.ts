@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { resourceName } from "../schemas/common";
+import { resourceName } from "../lib/resource-name";
 
 export const s3UploadParams = z
   .object({

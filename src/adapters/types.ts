@@ -1,16 +1,9 @@
 import type { z } from "zod";
 import type { StepGrants } from "../lib/file-grants";
-import type { StorageTarget } from "../schemas/storage";
 import type { AdapterName, catalog, Runtime } from "./catalog";
+import type { StepFile, StorageTarget } from "../engine/types";
 
 /** A file a step reads or writes, kept in R2. Wire names: it is part of step results. */
-export interface StepFile {
-  key: string;
-  file_name: string;
-  content_type: string;
-  size: number;
-}
-
 /** What an adapter may touch while it runs; nothing else of the engine leaks in. */
 export interface AdapterContext {
   client: string;

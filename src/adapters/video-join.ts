@@ -1,9 +1,11 @@
-import type { Adapter, StepFile } from "./types";
+import type { Adapter } from "./types";
 import { videoJoinParams, type VideoJoinParams } from "./video-join.params";
 import { StepError } from "../lib/failures";
 import { budgetOf, checkLength, checkSize, pickRuntime } from "./video/budget";
 import { checkInput, finish, h264, inspect, loadedOf, MP4, stem, stored, type VideoInput } from "./video/common";
-import { exactly, execute } from "./video/job";
+import { execute } from "./video/job";
+import type { StepFile } from "../engine/types";
+import { exactly } from "./video/job-spec";
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { runtimeParam } from "./video/runtime-param";
-import { freeJsonObject } from "../schemas/json-limits";
+import { freeJsonObject } from "../lib/json-limits";
 
 export const POSITIONS = ["top-left", "top-right", "bottom-left", "bottom-right", "center"] as const;
 

@@ -4,7 +4,8 @@ import { videoOverlayParams, type VideoOverlayParams } from "./video-overlay.par
 import { checkFrame, pickRuntime } from "./video/budget";
 import { checkInput, finish, h264, inspect, loadedOf, MP4, scaledSize, stem, stored } from "./video/common";
 import { probe } from "./video/ffmpeg";
-import { exactly, execute } from "./video/job";
+import { execute } from "./video/job";
+import { exactly } from "./video/job-spec";
 
 /** ffmpeg overlay coordinates for a named corner (W,H: video; w,h: overlay). */
 export function overlayPosition(p: Pick<VideoOverlayParams, "position" | "x" | "y" | "margin">): {

@@ -14,7 +14,8 @@ import {
   stored,
 } from "./video/common";
 import { cutGop, gopAt } from "./video/gop";
-import { exactly, execute } from "./video/job";
+import { execute } from "./video/job";
+import { exactly } from "./video/job-spec";
 
 /** A time past the end would give no frame: take one from just before the end instead. */
 const clamp = (time: number, duration: number | null) => Math.min(time, Math.max(0, (duration ?? 0) - 0.1));

@@ -2,8 +2,9 @@ import type { Adapter } from "./types";
 import { videoTranscodeParams, type VideoTranscodeParams } from "./video-transcode.params";
 import { budgetOf, checkFrame, pickRuntime } from "./video/budget";
 import { checkInput, finish, h264, inspect, loadedOf, MP4, scaledSize, stem, stored } from "./video/common";
-import { escapeRegex, exactly, execute } from "./video/job";
+import { execute } from "./video/job";
 import { ladderJob, ladderResult, renditionSizes } from "./video/ladder";
+import { escapeRegex, exactly } from "./video/job-spec";
 
 export function scaleFilter(p: Pick<VideoTranscodeParams, "width" | "height">): string[] {
   if (!p.width && !p.height) return [];

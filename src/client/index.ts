@@ -11,8 +11,8 @@ import type { z } from "zod";
 import type { CallbackInput } from "../schemas/callbacks";
 import type { ConfigurationInput } from "../schemas/configuration";
 import type { storageInput } from "../schemas/storage";
-import { TERMINAL } from "../schemas/status";
 import type { TaskgroupView } from "../schemas/taskgroup";
+import { TERMINAL } from "../engine/types";
 
 export type { ConfigurationInput, CallbackInput, TaskgroupView };
 export type StorageTargetInput = z.input<typeof storageInput>;

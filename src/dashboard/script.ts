@@ -1,4 +1,4 @@
-import { STATUSES } from "../schemas/status";
+import { STATUSES } from "../engine/types";
 
 /**
  * The dashboard's script, served as /dashboard.js. Plain browser JavaScript: the API key lives in

@@ -1,7 +1,7 @@
 import { EmailMessage } from "cloudflare:email";
 import { createMimeMessage } from "mimetext/browser";
 import { failedAttempt } from "./send";
-import type { AttemptRecord, PendingDelivery } from "./types";
+import type { AttemptRecord, PendingDelivery } from "../engine/types";
 
 /** Sends a `mailto:` callback's summary through the send_email binding (locally: an .eml file). */
 export async function sendEmail(env: Pick<Env, "EMAIL" | "EMAIL_FROM">, d: PendingDelivery): Promise<AttemptRecord> {

@@ -1,9 +1,9 @@
 import { adapterSpec } from "../adapters/catalog";
-import { applyTemplate } from "./template";
-import { isMailto, type CallbackSpec } from "../schemas/callbacks";
-import { auroraBody, emailSummary, render, type TaskgroupEvent, type TaskgroupSnapshot } from "./render";
-import type { NewDelivery } from "./log";
-import { vccPayload } from "../durable/results";
+import { applyTemplate } from "../lib/body-template";
+import { isMailto } from "../schemas/callbacks";
+import { auroraBody, emailSummary, render, type TaskgroupSnapshot } from "./render";
+import type { CallbackSpec, NewDelivery, TaskgroupEvent } from "../engine/types";
+import { vccPayload } from "./results";
 import { DEFAULT_RETRY_SCHEDULE, NOTIFY_SCHEDULE } from "./schedule";
 
 function wants(cb: CallbackSpec, event: TaskgroupEvent, snap: TaskgroupSnapshot): boolean {

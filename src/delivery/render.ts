@@ -1,17 +1,17 @@
 import { escapeHtml } from "../lib/html";
 import { declaredResult } from "../adapters/catalog";
-import type { StepFile } from "../adapters/types";
-import type { CallbackFormat } from "../schemas/callbacks";
 import { inputLink, outputLink } from "../lib/signed-links";
-import { vccPayload } from "../durable/results";
-import type { TaskgroupStatus, StepInput, TaskgroupSpec } from "../durable/taskgroup-model";
+import { vccPayload } from "./results";
+import type {
+  CallbackFormat,
+  StepFile,
+  StepInput,
+  TaskgroupEvent,
+  TaskgroupSpec,
+  TaskgroupStatus,
+} from "../engine/types";
 
 /** What happened, as callbacks see it. */
-export type TaskgroupEvent =
-  | { type: "task.started" | "task.succeeded" | "task.failed"; step: number }
-  | { type: "task.progress"; step: number; progress: number }
-  | { type: "job.ended" };
-
 export interface StepSnapshot {
   name: string;
   task_id: string;

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from "./types";
+import type { AttemptRecord } from "../engine/types";
 
 /** The documented default delivery schedule: the delay before each retry, in seconds. */
 export const DEFAULT_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200];

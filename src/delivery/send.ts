@@ -1,6 +1,6 @@
 import { MAX_QUEUE_DELAY_S } from "./schedule";
 import { signatureHeaders } from "./sign";
-import type { AttemptRecord, PendingDelivery } from "./types";
+import type { AttemptRecord, PendingDelivery } from "../engine/types";
 
 const TIMEOUT_MS = 10_000;
 const RESPONSE_KEEP_BYTES = 1024;

@@ -1,5 +1,5 @@
 import { Webhook } from "standardwebhooks";
-import { activeSecrets, type SigningSecrets } from "../durable/client-store";
+import type { SigningSecrets } from "../engine/types";
 
 /**
  * Standard Webhooks headers for one attempt. During a secret rotation both
@@ -18,3 +18,6 @@ export function signatureHeaders(
     "webhook-signature": keys.map((k) => new Webhook(k).sign(msgId, at, body)).join(" "),
   };
 }
+
+/** The secrets that sign now: the current one, and the rotated-out one during its overlap. */
+export const activeSecrets = (s: SigningSecrets): string[] => (s.previous ? [s.current, s.previous] : [s.current]);

@@ -11,6 +11,7 @@ import {
   type Upload,
   type UploadPart,
 } from "./upload-store";
+import type { SigningSecrets } from "../engine/types";
 
 /** How long a rotated-out webhook secret keeps signing (24 h, as documented). */
 const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
@@ -65,15 +66,6 @@ export interface DeliveryIndexRow {
   attempts: number;
   ended_at: string | null;
 }
-
-export interface SigningSecrets {
-  current: string;
-  /** Still valid for `previousUntil`; both sign during the overlap. */
-  previous?: string;
-}
-
-/** The secrets that sign now: the current one, and the rotated-out one during its overlap. */
-export const activeSecrets = (s: SigningSecrets): string[] => (s.previous ? [s.current, s.previous] : [s.current]);
 
 /** One client's own data: keys, webhook secret, configurations, storage targets, asset and taskgroup indexes. */
 export class ClientStore extends DurableObject<Env> {

@@ -1,6 +1,5 @@
-import type { DeliveryMessage } from "../delivery/types";
-import type { StepMessage } from "./taskgroup-model";
 import { json, parse, type Sql } from "./sql";
+import type { DeliveryMessage, StepMessage } from "../engine/types";
 
 export const OUTBOX_SCHEMA = `
   CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, body TEXT NOT NULL,

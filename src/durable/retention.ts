@@ -1,6 +1,5 @@
-import type { ClientFiles } from "../lib/files";
-import { r2Keys } from "../lib/files";
-import type { TaskgroupSpec } from "./taskgroup-model";
+import { type ClientFiles, r2Keys } from "../lib/files";
+import type { TaskgroupSpec } from "../engine/types";
 
 /**
  * Deletes every R2 object of a taskgroup: everything under its prefix (inputs, outputs, segments),

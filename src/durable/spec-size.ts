@@ -1,4 +1,4 @@
-import type { TaskgroupSpec } from "./taskgroup-model";
+import type { TaskgroupSpec } from "../engine/types";
 
 /**
  * The most a taskgroup's stored spec may take. A Durable Object's SQLite holds at most 2 MB in one

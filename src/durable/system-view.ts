@@ -1,7 +1,5 @@
-import { segmentsOf } from "../adapters/catalog";
-import type { Runtime } from "../adapters/catalog";
-import type { FailureReason } from "./taskgroup-machine";
-import type { TaskgroupSpec } from "./taskgroup-model";
+import { type Runtime, segmentsOf } from "../adapters/catalog";
+import type { FailureReason, TaskgroupSpec } from "../engine/types";
 
 /** What one taskgroup adds to the System page: its queued and running work, dead letters, failure. */
 export interface TaskgroupSystemView {

@@ -1,17 +1,18 @@
-import type { StepFile } from "../adapters/types";
-import type { Failure } from "../lib/failures";
-import type { TaskgroupEvent } from "../delivery/render";
-import { TERMINAL } from "../schemas/status";
-import type { TaskgroupStatus, StepState } from "./taskgroup-model";
+import {
+  type FailureReason,
+  isTerminal,
+  type StepFile,
+  type StepOutcome,
+  type StepState,
+  type TaskgroupEvent,
+  type TaskgroupStatus,
+} from "../engine/types";
 
 /**
  * The Taskgroup's transitions as pure functions: (state, command) → (changes, effects, reply).
  * The object applies the changes and writes the effects to its outbox in one storage transaction,
  * so a state change and the messages it causes can never be separated by a failure or a reset.
  */
-
-export { TERMINAL };
-export const isTerminal = (s: TaskgroupStatus) => TERMINAL.includes(s);
 
 /** A step as the machine sees it (a StepRow with its JSON columns parsed). */
 export interface MachineStep {
@@ -52,13 +53,6 @@ export interface MachineLimits {
   timeoutMs: number;
   retentionMs: number;
 }
-
-export type StepOutcome =
-  | { ok: true; results: Record<string, unknown>[]; output: StepFile }
-  | { ok: false; message: string; retryable: boolean; reason: FailureReason };
-
-/** Why a step failed, for counting (the System page): a step failure's kind, or the engine's own. */
-export type FailureReason = Failure["kind"] | "out_of_attempts" | "worker_stopped";
 
 export type Command =
   | { type: "start" }

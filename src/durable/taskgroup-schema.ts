@@ -1,4 +1,4 @@
-import { DELIVERY_LEASES, DELIVERY_SCHEMA } from "../delivery/log";
+import { DELIVERY_LEASES, DELIVERY_SCHEMA } from "./delivery-log";
 import { OUTBOX_SCHEMA } from "./outbox";
 
 /** The Taskgroup object's SQLite schema, one entry per version (applied on wake by Sql.migrate). */

@@ -1,11 +1,17 @@
 import { segmentsOf } from "../adapters/catalog";
-import type { StepFile } from "../adapters/types";
 import { outputUrl, type TaskgroupSnapshot } from "../delivery/render";
-import type { DeliveryLog } from "../delivery/log";
-import { vccPayload } from "./results";
+import type { DeliveryLog } from "./delivery-log";
+import { vccPayload } from "../delivery/results";
 import { parse } from "./sql";
-import { isTerminal, type MachineStep } from "./taskgroup-machine";
-import type { ClaimedStep, TaskgroupStatus, StepState, TaskgroupSpec } from "./taskgroup-model";
+import type { MachineStep } from "./taskgroup-machine";
+import {
+  isTerminal,
+  type ClaimedStep,
+  type StepFile,
+  type StepState,
+  type TaskgroupSpec,
+  type TaskgroupStatus,
+} from "../engine/types";
 
 /** The Taskgroup object's rows, as its SQLite tables hold them. */
 export interface InfoRow extends Record<string, SqlStorageValue> {

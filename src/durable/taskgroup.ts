@@ -1,21 +1,13 @@
-import { storageTargetDocs } from "../lib/client-documents";
+import { storageTargetDocs } from "./client-documents";
 import { DurableObject } from "cloudflare:workers";
 import { segmentsOf } from "../adapters/catalog";
-import type { StepFile } from "../adapters/types";
 import { fault, takeFault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
 import { notifyDelivery, uploadTargets } from "../delivery/plan";
-import { DeliveryLog, type DeliveryClaim } from "../delivery/log";
+import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
 import { TASKGROUP_MIGRATIONS } from "./taskgroup-schema";
-import {
-  isTerminal,
-  transition,
-  type Command,
-  type FailureReason,
-  type Reply,
-  type StepOutcome,
-} from "./taskgroup-machine";
+import { transition, type Command, type Reply } from "./taskgroup-machine";
 import { Outbox, type OutboxItem } from "./outbox";
 import { json, parse, Sql } from "./sql";
 import { sendOutboxItem } from "./outbox-send";
@@ -24,8 +16,18 @@ import { systemViewOf, type TaskgroupSystemView } from "./system-view";
 import { claimedOf, machineStep, snapshotOf, viewOf, type InfoRow, type StepRow } from "./taskgroup-view";
 import { filesOf, r2Keys } from "../lib/files";
 import { deleteTaskgroupFiles } from "./retention";
-import type { AttemptRecord } from "../delivery/types";
-import type { ClaimedStep, TaskgroupStatus, QueueDelivery, StepMessage, TaskgroupSpec } from "./taskgroup-model";
+import {
+  isTerminal,
+  type AttemptRecord,
+  type ClaimedStep,
+  type FailureReason,
+  type QueueDelivery,
+  type StepFile,
+  type StepMessage,
+  type StepOutcome,
+  type TaskgroupSpec,
+  type TaskgroupStatus,
+} from "../engine/types";
 
 export type CommandResult =
   | { ok: true; status: TaskgroupStatus }

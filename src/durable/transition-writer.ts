@@ -1,12 +1,12 @@
 import { segmentsOf } from "../adapters/catalog";
 import { planDeliveries } from "../delivery/plan";
 import type { TaskgroupSnapshot } from "../delivery/render";
-import type { DeliveryLog } from "../delivery/log";
+import type { DeliveryLog } from "./delivery-log";
 import type { Transition } from "./taskgroup-machine";
 import type { Outbox } from "./outbox";
 import { json, parse, type Sql } from "./sql";
 import type { InfoRow } from "./taskgroup-view";
-import type { StepMessage, TaskgroupSpec } from "./taskgroup-model";
+import type { StepMessage, TaskgroupSpec } from "../engine/types";
 
 /** Columns the machine's step patches may set; JSON ones are serialised. */
 const STEP_COLUMNS = new Set([

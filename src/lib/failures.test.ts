@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeFailure, StepError, toFailure, type Failure } from "./failures";
+import { describeFailure, StepError, toFailure } from "./failures";
+import type { Failure } from "../engine/types";
 
 describe("describeFailure", () => {
   it("names the file, bucket and key of a rejected upload in VCC's wording, and does not retry it", () => {

@@ -2,44 +2,7 @@
  * Why a step failed, as data. The queue consumer decides retry-or-fail from
  * `retryable`; users see only `message`; internal detail goes to the log.
  */
-export type Failure =
-  | { kind: "storage_rejected"; fileName: string; bucket: string; key: string; detail: string }
-  | { kind: "storage_unavailable"; fileName: string; bucket: string; key: string; detail: string }
-  | { kind: "storage_target_missing"; name: string }
-  | { kind: "storage_target_invalid"; name: string; detail: string }
-  | { kind: "asset_missing"; param: string; name: string }
-  | { kind: "input_missing"; fileName: string }
-  | { kind: "input_fetch_failed"; url: string; detail: string; retryable: boolean }
-  | { kind: "input_too_large"; limitMb: number }
-  | { kind: "image_unsupported"; fileName: string }
-  | { kind: "image_undecodable"; fileName: string; detail: string }
-  | { kind: "image_too_large"; fileName: string; width: number; height: number; limit: number }
-  | { kind: "image_file_too_large"; fileName: string; sizeMb: number; limitMb: number }
-  | { kind: "template_key_missing"; key: string }
-  | { kind: "video_unsupported"; fileName: string; detail: string }
-  | { kind: "video_too_large"; fileName: string; sizeMb: number; limitMb: number; runtime: VideoRuntime }
-  | { kind: "video_too_long"; fileName: string; seconds: number; limitSeconds: number; runtime: VideoRuntime }
-  | {
-      kind: "video_frame_too_large";
-      fileName: string;
-      width: number;
-      height: number;
-      limit: string;
-      runtime: VideoRuntime;
-    }
-  | { kind: "renditions_too_large"; sizes: string; limit: string; runtime: VideoRuntime }
-  | { kind: "ffmpeg_failed"; detail: string }
-  | { kind: "native_unavailable" }
-  | { kind: "native_unreachable"; detail: string }
-  | { kind: "native_transfer_failed"; detail: string; retryable: boolean }
-  | { kind: "native_failed"; detail: string }
-  | { kind: "timed_out"; seconds: number }
-  | { kind: "dead_lettered" }
-  | { kind: "internal"; reference: string };
-
-/** Where a video step runs: ffmpeg.wasm in the media Worker, or native ffmpeg (a container, README "Video"). */
-export type VideoRuntime = "wasm" | "native";
-
+import type { Failure, VideoRuntime } from "../engine/types";
 const RUNTIME_NAME: Record<VideoRuntime, string> = { wasm: "the media Worker", native: "the native runtime" };
 
 export class StepError extends Error {

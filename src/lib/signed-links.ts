@@ -13,13 +13,9 @@
  * end of the group's file retention ends it too (410).
  */
 import { derivedHmacKey, fromHex, toHex } from "./crypto";
+import type { TaskgroupLinks } from "../engine/types";
 
 const enc = new TextEncoder();
-
-export interface TaskgroupLinks {
-  expires: number;
-  signature: string;
-}
 
 /** Clocks of two isolates may differ a little; a link made "now" by one must pass the other's lifetime check. */
 const CLOCK_SKEW_S = 300;

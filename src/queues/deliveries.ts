@@ -1,10 +1,10 @@
 import { attemptDelivery } from "../delivery/send";
 import { sendEmail } from "../delivery/email";
-import type { DeliveryMessage, PendingDelivery } from "../delivery/types";
 import { clientStore, taskgroupStub } from "../lib/stubs";
 import { fault } from "../lib/faults";
 import { withRetries } from "../lib/retry";
 import { isMailto } from "../schemas/callbacks";
+import type { DeliveryMessage, PendingDelivery } from "../engine/types";
 
 type DeliveryEnv = Pick<Env, "TASKGROUPS" | "CLIENTS" | "EMAIL" | "EMAIL_FROM">;
 

@@ -1,6 +1,6 @@
-import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "../durable/taskgroup-model";
 import { stepGrants, type StepGrants } from "../lib/file-grants";
 import { taskgroupStub } from "../lib/stubs";
+import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "../engine/types";
 
 /**
  * All a step runner may ask of the engine: to claim its step, report progress, and report the

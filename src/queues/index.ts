@@ -1,15 +1,14 @@
-import { storageTargetDocs } from "../lib/client-documents";
-import type { StepMessage } from "../durable/taskgroup-model";
-import type { DeliveryMessage } from "../delivery/types";
+import { storageTargetDocs } from "../durable/client-documents";
 import { apiAdapters } from "../adapters";
-import { openTarget } from "../lib/storage-targets";
+import { openTarget } from "../durable/storage-targets";
 import { StepError } from "../lib/failures";
 import { objectUrl } from "../adapters/s3-client";
 import { outboundProblem } from "../lib/outbound-url";
-import { isDev } from "../routes/app-env";
+import { isDev } from "../lib/environment";
 import { consumeDeadDeliveries, consumeDeliveries } from "./deliveries";
 import { directEngine } from "./engine";
 import { consumeDeadSteps, consumeSteps } from "./steps";
+import type { DeliveryMessage, StepMessage } from "../engine/types";
 
 /** One queue handler for the Worker; queues are told apart by name so prefixed deployments work. */
 export async function queue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {

@@ -1,24 +1,16 @@
 import type { AdapterTable } from "../adapters";
-import type { NativeAccess, StepFile } from "../adapters/types";
-import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
+import type { NativeAccess } from "../adapters/types";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
 import { outboundProblem } from "../lib/outbound-url";
 import { limited, SizeLimitExceeded } from "../lib/r2-writer";
-import type { StorageTarget } from "../schemas/storage";
 import type { Engine } from "./engine";
+import type { RunEnv, TargetOpener } from "./run-env";
 import { stepContext } from "./step-context";
+import type { ClaimedStep, StepFile, StepMessage } from "../engine/types";
 
 /** What a step runner needs, on the API Worker and the heavy Workers alike. */
-export type RunEnv = Pick<Env, "FILES" | "MAX_FILE_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS"> & {
-  /** The native runtime's length limit: the media Worker's var (media/wrangler.toml). */
-  MAX_NATIVE_SECONDS?: string;
-};
-
-/** Opens a client's storage target with its secrets: only the API Worker has one. */
-export type TargetOpener = (client: string, name: string) => Promise<StorageTarget>;
-
 /** Runs a claimed segment of a step: resolves its input, then each of its links on the previous one's output. */
 export async function runStep(
   env: RunEnv,

@@ -1,11 +1,11 @@
 import { outputLink } from "../lib/signed-links";
-import type { AdapterContext, NativeAccess, StepFile } from "../adapters/types";
-import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
+import type { AdapterContext, NativeAccess } from "../adapters/types";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { fault } from "../lib/faults";
 import type { Engine } from "./engine";
-import type { RunEnv, TargetOpener } from "./run-step";
+import type { RunEnv, TargetOpener } from "./run-env";
+import type { ClaimedStep, StepFile, StepMessage } from "../engine/types";
 
 /**
  * The AdapterContext for one run of one step: R2 for files and assets, storage targets where the

@@ -1,9 +1,9 @@
 import type { AdapterTable } from "../adapters";
-import type { StepMessage } from "../durable/taskgroup-model";
-import type { EngineRpc } from "../engine-rpc";
+import type { EngineRpc } from "./engine-rpc";
 import type { Engine } from "./engine";
-import type { RunEnv } from "./run-step";
+import type { RunEnv } from "./run-env";
 import { consumeDeadSteps, consumeSteps, type NativeEndpoints } from "./steps";
+import type { StepMessage } from "../engine/types";
 
 /**
  * A heavy Worker's bindings (image/wrangler.toml, media/wrangler.toml): R2 for its step's files, its

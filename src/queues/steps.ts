@@ -1,11 +1,12 @@
 import type { AdapterTable } from "../adapters";
-import type { StepMessage, StepOutcome } from "../durable/taskgroup-model";
 import { fault } from "../lib/faults";
 import { describeFailure, toFailure } from "../lib/failures";
 import { withRetries } from "../lib/retry";
 import type { NativeAccess } from "../adapters/types";
 import type { Engine } from "./engine";
-import { runStep, type RunEnv, type TargetOpener } from "./run-step";
+import type { RunEnv, TargetOpener } from "./run-env";
+import { runStep } from "./run-step";
+import type { StepMessage, StepOutcome } from "../engine/types";
 
 /** The native media server a step's run talks to (the media Worker's); null where there is none. */
 export type NativeEndpoints = (msg: StepMessage) => NativeAccess["endpoint"] | null;

@@ -2,9 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { randomHex } from "../lib/crypto";
 import { ApiError, notFound } from "../lib/errors";
 import { clientStore, directory } from "../lib/stubs";
-import { errorResponses, resourceName } from "../schemas/common";
+import { errorResponses } from "../schemas/common";
 import { router } from "./app-env";
 import { adminAuth, parseApiKey } from "./auth";
+import { resourceName } from "../lib/resource-name";
 
 const newKey = (client: string) => `cas_${client}_${randomHex(32)}`;
 

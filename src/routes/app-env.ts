@@ -23,5 +23,3 @@ export function router() {
     },
   });
 }
-
-export const isDev = (env: Pick<Env, "ENVIRONMENT">) => env.ENVIRONMENT === "development";

@@ -3,7 +3,8 @@ import { bearerAuth } from "hono/bearer-auth";
 import { ApiError, errorResponse } from "../lib/errors";
 import { isValidSecretsKey, timingSafeEqualText } from "../lib/crypto";
 import { clientExists, clientStore, directory } from "../lib/stubs";
-import { isDev, type AppEnv } from "./app-env";
+import { isDev } from "../lib/environment";
+import type { AppEnv } from "./app-env";
 
 /** API keys carry their client's name so a bare Bearer key finds its client in one hop: `cas_<client>_<64 hex>`. */
 const KEY_PATTERN = /^cas_([a-z0-9][a-z0-9_-]{0,63})_([0-9a-f]{64})$/;

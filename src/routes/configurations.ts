@@ -1,9 +1,10 @@
-import { configurationDocs } from "../lib/client-documents";
+import { configurationDocs } from "../durable/client-documents";
 import { createRoute, z } from "@hono/zod-openapi";
 import { notFound } from "../lib/errors";
-import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
+import { errorResponses, jsonResponse } from "../schemas/common";
 import { chainOf, configurationInput, configurationView, validateChain } from "../schemas/configuration";
 import { router } from "./app-env";
+import { resourceName } from "../lib/resource-name";
 
 export const configurations = router();
 const params = z.object({ name: resourceName });

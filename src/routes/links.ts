@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { activeSecrets } from "../durable/client-store";
+import { activeSecrets } from "../delivery/sign";
 import { ApiError } from "../lib/errors";
 import { checkLink, linkTtlS } from "../lib/signed-links";
 import { clientExists, clientStore, taskgroupStub } from "../lib/stubs";
 import { filesOf } from "../lib/files";
-import { binaryContent, errorResponses, resourceName } from "../schemas/common";
+import { binaryContent, errorResponses } from "../schemas/common";
 import { router } from "./app-env";
 import { serveOutput } from "./taskgroups";
+import { resourceName } from "../lib/resource-name";
 
 /** Signed links to outputs and input files: no API key, the expiry and signature in the path (src/lib/signed-links.ts). */
 export const links = router();

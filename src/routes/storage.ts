@@ -1,14 +1,16 @@
-import { storageTargetDocs } from "../lib/client-documents";
+import { storageTargetDocs } from "../durable/client-documents";
 import { createRoute, z } from "@hono/zod-openapi";
 import { badRequest, notFound } from "../lib/errors";
-import { sealTarget, viewTarget } from "../lib/storage-targets";
-import { errorResponses, resourceName, jsonResponse } from "../schemas/common";
-import { storageInput, storageName, storageView, type StorageTarget } from "../schemas/storage";
-import { isDev, router } from "./app-env";
+import { sealTarget, viewTarget } from "../durable/storage-targets";
+import { errorResponses, jsonResponse } from "../schemas/common";
+import { storageInput, storageName, storageView } from "../schemas/storage";
+import { isDev } from "../lib/environment";
+import { type AppEnv, router } from "./app-env";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { objectUrl } from "../adapters/s3-client";
 import type { Context } from "hono";
-import type { AppEnv } from "./app-env";
+import { resourceName } from "../lib/resource-name";
+import type { StorageTarget } from "../engine/types";
 
 export const storage = router();
 const params = z.object({ name: resourceName });

@@ -5,11 +5,11 @@ import { clientStore, taskgroupStub } from "../lib/stubs";
 import { filesOf, type ClientFiles } from "../lib/files";
 import { withRetries } from "../lib/retry";
 import type { CommandResult } from "../durable/taskgroup";
-import { binaryContent, errorResponses, resourceName, jsonResponse } from "../schemas/common";
-import { router } from "./app-env";
+import { binaryContent, errorResponses, jsonResponse } from "../schemas/common";
+import { type AppEnv, router } from "./app-env";
 import { STATUSES, taskgroupView } from "../schemas/taskgroup";
 import type { Context } from "hono";
-import type { AppEnv } from "./app-env";
+import { resourceName } from "../lib/resource-name";
 
 const idParam = z.object({ id: z.uuid({ message: "a task id is a UUID" }) });
 

@@ -1,5 +1,5 @@
-import { configurationDocs } from "../lib/client-documents";
-import { linkSignature, linkTtlS, type TaskgroupLinks } from "../lib/signed-links";
+import { configurationDocs } from "../durable/client-documents";
+import { linkSignature, linkTtlS } from "../lib/signed-links";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { validateChain, chainOf } from "../schemas/configuration";
@@ -10,10 +10,9 @@ import {
   type FieldValue,
   type Submission,
 } from "../schemas/submission";
-import type { StepSpec, TaskgroupSpec } from "../durable/taskgroup-model";
 import { filesOf, r2Keys } from "../lib/files";
 import { checkOutboundUrl } from "../lib/outbound-url";
-import { jsonDepth, MAX_JSON_DEPTH } from "../schemas/json-limits";
+import { jsonDepth, MAX_JSON_DEPTH } from "../lib/json-limits";
 import { safeFileName } from "../lib/file-names";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
@@ -22,12 +21,14 @@ import { fault } from "../lib/faults";
 import { withRetries } from "../lib/retry";
 import { checkDeclaredLength, mediaType, readStreamedForm, StoredFile } from "../lib/uploads";
 import { errorResponses } from "../schemas/common";
-import { isDev, router, type AppEnv } from "./app-env";
+import { isDev } from "../lib/environment";
+import { router, type AppEnv } from "./app-env";
 import { assetRefs } from "../adapters/catalog";
 import { readCallbacks } from "../schemas/callbacks";
 import { uploadedFile } from "./uploads";
 import { MAX_SPEC_BYTES, specBytes } from "../durable/spec-size";
 import { isKnownField, MAX_FORM_FIELDS, MAX_FORM_TEXT_BYTES } from "../schemas/form-fields";
+import type { StepSpec, TaskgroupLinks, TaskgroupSpec } from "../engine/types";
 
 const acceptedSchema = z
   .object({ task_id: z.uuid(), status: z.literal("Queued"), status_url: z.url() })

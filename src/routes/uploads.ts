@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { StepFile } from "../adapters/types";
 import { filesOf, r2Keys } from "../lib/files";
 import type { Upload } from "../durable/upload-store";
 import { ApiError } from "../lib/errors";
@@ -21,6 +20,7 @@ import { errorResponses } from "../schemas/common";
 import { assetName } from "./assets";
 import { router, type AppEnv } from "./app-env";
 import { append, FINISHED_MS } from "./tus-append";
+import type { StepFile } from "../engine/types";
 
 /** An open upload may sit this long between requests. */
 const OPEN_MS = 24 * 3600_000;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { STATUSES } from "./status";
+import { STATUSES } from "../engine/types";
 
 /** The bodies callbacks send, per format (docs/api.md, Callbacks). They document /openapi.json's `webhooks` and pin the renderers in tests. */
 const result = z.object({ error: z.boolean(), result: z.unknown(), configuration: z.string() });

@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { badRequest } from "../lib/errors";
-import { templateFields } from "../delivery/template";
+import { templateFields } from "../lib/body-template";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { auroraBody, jobEndBody, lightflowBody, taskEventBody, vccBody } from "./callback-bodies";
-import { freeJsonProblem } from "./json-limits";
+import { freeJsonProblem } from "../lib/json-limits";
+import { CALLBACK_FORMATS, type CallbackFormat, type CallbackSpec } from "../engine/types";
 
 export const MAX_CALLBACKS = 20;
 const MAX_HEADERS = 20;
@@ -25,9 +26,6 @@ const FORBIDDEN_HEADERS = new Set([
   "webhook-timestamp",
   "webhook-signature",
 ]);
-
-export const FORMATS = ["job", "vcc", "lightflow", "aurora"] as const;
-export type CallbackFormat = (typeof FORMATS)[number];
 
 /** The fields a body template may name: those of the format's bodies, and `event`. */
 const FORMAT_FIELDS: Record<CallbackFormat, string[]> = {
@@ -69,7 +67,10 @@ export const callbackSchema = z
     onSuccess: z.boolean().optional(),
     onFailure: z.boolean().optional(),
     onProgressEncoding: z.boolean().optional(),
-    format: z.enum(FORMATS).optional().describe("The body's format: job (default; lightflow when `source` is given)."),
+    format: z
+      .enum(CALLBACK_FORMATS)
+      .optional()
+      .describe("The body's format: job (default; lightflow when `source` is given)."),
     // LightFlow's callback key: its `lightflow` callbacks are the only ones Cascade sends.
     source: z.string().max(64).optional(),
     retry: retrySchema.optional(),
@@ -85,22 +86,6 @@ export const callbackSchema = z
 
 /** A callback as clients send it. */
 export type CallbackInput = z.input<typeof callbackSchema>;
-
-/** A callback after validation, with one spelling of each flag. */
-export interface CallbackSpec {
-  url: string;
-  method: "POST" | "PUT" | "GET";
-  headers: [string, string][];
-  onSuccess: boolean;
-  onFailure: boolean;
-  /** Task events: every one (`on_progress`), only a task's end (LightFlow's `onProgressEncoding`), or none. */
-  onProgress: boolean | "ends";
-  format: CallbackFormat;
-  /** Delay before each retry, seconds. */
-  schedule?: number[];
-  /** Sent instead of the format's body, filled from it (`body_template`). */
-  template?: unknown;
-}
 
 export const scheduleOf = (retry: z.infer<typeof retrySchema>): number[] =>
   Array.from({ length: retry.attempts }, () => retry.interval_s);

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { adapterSpec, catalog } from "../adapters/catalog";
 import { badRequest } from "../lib/errors";
-import { freeJsonObject } from "./json-limits";
+import { freeJsonObject } from "../lib/json-limits";
+import type { ChainLink } from "../engine/types";
 
 const link = z
   .object({
@@ -9,12 +10,6 @@ const link = z
     params: freeJsonObject().default({}),
   })
   .strict();
-
-/** One adapter of a configuration, with its params. */
-export interface ChainLink {
-  adapter: string;
-  params: Record<string, unknown>;
-}
 
 export const configurationInput = z
   .union([link, z.object({ chain: z.array(link).min(1).max(10) }).strict()])

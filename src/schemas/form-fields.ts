@@ -1,5 +1,5 @@
-import { resourceName } from "./common";
 import { MAX_STEPS, SUFFIXES, TOP_LEVEL } from "./submission";
+import { resourceName } from "../lib/resource-name";
 
 /** A task's own field names (taskToTaskgroupFields maps them onto a one-step taskgroup's). */
 const TASK_FIELDS = new Set(["configuration_name", "data", "data_url", "upload", "extras"]);

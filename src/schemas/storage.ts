@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { resourceName } from "./common";
+import { resourceName } from "../lib/resource-name";
 
 const retrySchema = z
   .object({ attempts: z.number().int().min(1).max(20), interval_s: z.number().int().min(1).max(43_200) })
@@ -75,9 +75,6 @@ export const storageInput = z
 /** The name a target is saved under when its body gives none (AuroraCloud's never does). */
 export const storageName = (t: { name?: string; type: string; bucket: string }) =>
   t.name ?? `${t.type}-${t.bucket}`.replace(/\./g, "-").slice(0, 64);
-
-/** A storage target with its secrets in the clear: exists only in memory, never stored or answered. */
-export type StorageTarget = z.output<typeof storageInput> & { name: string };
 
 export const storageView = z
   .object({

@@ -1,9 +1,9 @@
 import { assetParams, paramNames } from "../adapters/catalog";
-import type { ChainLink } from "./configuration";
 import { ApiError, badRequest } from "../lib/errors";
-import { resourceName } from "./common";
-import { freeJsonProblem } from "./json-limits";
+import { freeJsonProblem } from "../lib/json-limits";
 import { StoredFile } from "../lib/uploads";
+import type { ChainLink } from "../engine/types";
+import { resourceName } from "../lib/resource-name";
 
 export const MAX_STEPS = 50;
 export const SUFFIXES = ["data", "url", "upload", "input", "extras"] as const;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { STATUSES } from "./status";
+import { STATUSES } from "../engine/types";
 
 export { STATUSES };
 

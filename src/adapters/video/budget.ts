@@ -4,8 +4,9 @@
  * native ffmpeg in a container has every core and gigabytes. A step runs on WASM when its frames,
  * bytes and length fit the WASM budget, and on native otherwise (README "Video: two runtimes").
  */
-import { StepError, type VideoRuntime } from "../../lib/failures";
+import { StepError } from "../../lib/failures";
 import type { AdapterContext } from "../types";
+import type { VideoRuntime } from "../../engine/types";
 
 /**
  * The largest frame whose WASM run fits the isolate's 128 MB, measured whole (`npm run bench limits`:

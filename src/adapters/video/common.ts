@@ -1,9 +1,10 @@
 import { StepError } from "../../lib/failures";
-import type { AdapterContext, StepFile } from "../types";
+import type { AdapterContext } from "../types";
 import { type Budget, budgetOf, checkFrame, checkLength, checkSize, type Pinned } from "./budget";
 import { lastError, type MediaInfo, probe } from "./ffmpeg";
-import type { JobRun } from "./job";
 import { looksLikeMp4, type Mp4Index, readMp4Index } from "./mp4-index";
+import type { StepFile } from "../../engine/types";
+import type { JobRun } from "./job-spec";
 
 /** A video input as far as it is known before the real work: its index or ffmpeg's probe, or nothing yet. */
 export interface VideoInput {

@@ -3,7 +3,7 @@ import type { AdapterContext } from "../types";
 import type { Rendition, VideoTranscodeParams } from "../video-transcode.params";
 import type { Budget } from "./budget";
 import { finish, h264, scaledSize, stored } from "./common";
-import { escapeRegex, exactly, type JobRun } from "./job";
+import { escapeRegex, exactly, type JobRun } from "./job-spec";
 
 type Size = { width: number; height: number };
 

@@ -5,10 +5,11 @@
  * under its lease and attempt rules, and the new run writes the same keys.
  */
 import { z } from "zod";
-import { type Failure, StepError } from "../../lib/failures";
-import type { AdapterContext, StepFile } from "../types";
+import { StepError } from "../../lib/failures";
+import type { AdapterContext } from "../types";
 import { budgetOf } from "./budget";
-import type { FfmpegJob, JobRun } from "./job";
+import type { Failure, StepFile } from "../../engine/types";
+import type { FfmpegJob, JobRun } from "./job-spec";
 
 /**
  * The longest the media Worker waits for one job: a queue consumer's invocation may last 15 minutes

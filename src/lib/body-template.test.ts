@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyTemplate, templateFields } from "./template";
+import { applyTemplate, templateFields } from "./body-template";
 
 describe("body templates", () => {
   const template = {

@@ -1,5 +1,6 @@
-import { decryptSecret, encryptSecret, mask, type SealedSecret } from "./crypto";
-import type { StorageTarget, StorageView } from "../schemas/storage";
+import { decryptSecret, encryptSecret, mask, type SealedSecret } from "../lib/crypto";
+import type { StorageView } from "../schemas/storage";
+import type { StorageTarget } from "../engine/types";
 
 /** A storage target as kept in the client's Durable Object: both keys sealed with AES-GCM. */
 export type SealedTarget = Omit<StorageTarget, "access_key_id" | "secret_access_key"> & {

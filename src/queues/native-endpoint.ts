@@ -6,9 +6,9 @@
  * containers on these machines).
  */
 import { Container, getContainer } from "@cloudflare/containers";
-import type { StepMessage } from "../../durable/taskgroup-model";
-import type { StepWorkerEnv } from "../../queues/step-worker";
-import type { NativeEndpoints } from "../../queues/steps";
+import type { StepWorkerEnv } from "./step-worker";
+import type { NativeEndpoints } from "./steps";
+import type { StepMessage } from "../engine/types";
 
 /** The container of the native media server (native/Dockerfile, `[[containers]]` in media/wrangler.toml). */
 export class NativeMedia extends Container {

@@ -1,6 +1,6 @@
 import type { ConfigurationInput } from "../schemas/configuration";
 import type { SealedTarget } from "./storage-targets";
-import { clientStore } from "./stubs";
+import { clientStore } from "../lib/stubs";
 
 /**
  * The client object's documents, typed: the object stores JSON by name and knows nothing of its

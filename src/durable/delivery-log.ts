@@ -1,7 +1,7 @@
-import type { Outbox } from "../durable/outbox";
-import { json, parse, type Sql } from "../durable/sql";
-import { afterAttempt, type NextStep } from "./schedule";
-import type { AttemptRecord, DeliveryState, PendingDelivery } from "./types";
+import type { Outbox } from "./outbox";
+import { json, parse, type Sql } from "./sql";
+import { afterAttempt, type NextStep } from "../delivery/schedule";
+import type { AttemptRecord, DeliveryState, NewDelivery, PendingDelivery } from "../engine/types";
 
 export const DELIVERY_SCHEMA = `
   CREATE TABLE deliveries (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, channel TEXT NOT NULL, kind TEXT NOT NULL,
@@ -19,19 +19,6 @@ export const DELIVERY_LEASES = `
   ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
   ALTER TABLE deliveries ADD COLUMN due_at INTEGER;
   ALTER TABLE deliveries ADD COLUMN round_start INTEGER NOT NULL DEFAULT 0;`;
-
-export interface NewDelivery {
-  /** Deliveries of one channel (one callback, the webhook_url, one storage notify) go out one at a time, in order. */
-  channel: string;
-  kind: "webhook_url" | "callback" | "notify" | "email";
-  event: string;
-  url: string;
-  method: "POST" | "PUT" | "GET";
-  headers: [string, string][];
-  body: string;
-  /** Delay before each retry, seconds; its length bounds the retries. */
-  schedule: number[];
-}
 
 /** One attempt holds its delivery this long (the request times out after 10 s). */
 const LEASE_MS = 60_000;

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "./durable/taskgroup-model";
-import type { StepGrants } from "./lib/file-grants";
-import { directEngine, type Engine } from "./queues/engine";
+import type { StepGrants } from "../lib/file-grants";
+import { directEngine, type Engine } from "./engine";
+import type { ClaimedStep, FailureReason, QueueDelivery, StepMessage, StepOutcome } from "../engine/types";
 
 /**
  * The narrow door the image and media Workers use (a service binding with this entrypoint): their

@@ -1,4 +1,4 @@
-import type { TaskgroupStatus } from "./taskgroup-model";
+import type { TaskgroupStatus } from "../engine/types";
 
 export interface StepResult {
   name: string;
