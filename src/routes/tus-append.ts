@@ -150,7 +150,8 @@ export async function append(c: Context<AppEnv>, id: string, offset: number): Pr
       );
     return reached;
   } catch (err) {
-    // Refused part-way: what the client still sends is not read (cancelled, not left pending).
+    // Refused part-way: the app stops reading here; lib/body-guard.ts reads a small rest (so the connection
+    // stays open) and cancels a large one.
     await reader?.cancel().catch(() => undefined);
     if (ownTail) await files.delete(ownTail).catch(() => undefined);
     if (err instanceof ApiError) {
