@@ -1,5 +1,5 @@
 import { mediaAdapters } from "./adapters/media-table";
-import { type MediaEnv, nativeEndpoints } from "./adapters/video/native-endpoint";
+import { nativeEndpoints } from "./adapters/video/native-endpoint";
 import { stepWorker } from "./queues/step-worker";
 
 export { NativeMedia } from "./adapters/video/native-endpoint";

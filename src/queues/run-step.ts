@@ -1,6 +1,7 @@
 import type { AdapterTable } from "../adapters";
 import type { NativeAccess, StepFile } from "../adapters/types";
 import type { ClaimedStep, StepMessage } from "../durable/taskgroup-model";
+import { configOf, MB } from "../lib/config";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
@@ -10,11 +11,12 @@ import type { StorageTarget } from "../schemas/storage";
 import type { Engine } from "./engine";
 import { stepContext } from "./step-context";
 
-/** What a step runner needs, on the API Worker and the heavy Workers alike. */
-export type RunEnv = Pick<Env, "FILES" | "MAX_FILE_MB" | "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS"> & {
-  /** The native runtime's length limit: the media Worker's var (media/wrangler.toml). */
-  MAX_NATIVE_SECONDS?: string;
-};
+/**
+ * What a step runner needs, on the API Worker and the heavy Workers alike: R2 and the file limit; the
+ * video limits where the Worker has them (the API and media Workers; the native one on the media Worker).
+ */
+export type RunEnv = Pick<ImageEnv, "FILES" | "MAX_FILE_MB"> &
+  Partial<Pick<MediaEnv, "MAX_VIDEO_MB" | "MAX_VIDEO_SECONDS" | "MAX_NATIVE_SECONDS">>;
 
 /** Opens a client's storage target with its secrets: only the API Worker has one. */
 export type TargetOpener = (client: string, name: string) => Promise<StorageTarget>;
@@ -54,7 +56,8 @@ export async function runStep(
 async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Promise<StepFile> {
   if (claim.spec.input.kind !== "url") throw new Error(`step ${claim.spec.name} has no resolvable input`);
   const { url, local = false } = claim.spec.input;
-  const limitMb = Number(env.MAX_FILE_MB);
+  const limitBytes = configOf(env).maxFileBytes;
+  const limitMb = limitBytes / MB;
   const res = await fetchFollowingSafely(url, local);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
@@ -65,7 +68,7 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
       retryable: res.status >= 500 || res.status === 429,
     });
   }
-  if (Number(res.headers.get("content-length") ?? 0) > limitMb * 1024 * 1024) {
+  if (Number(res.headers.get("content-length") ?? 0) > limitBytes) {
     await res.body.cancel();
     throw new StepError({ kind: "input_too_large", limitMb });
   }
@@ -73,11 +76,7 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
   const contentType = res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
   const key = r2Keys.input(msg.client, msg.taskgroupId, claim.spec.name, fileName);
   try {
-    const written = await filesOf(env, msg.client).putStream(
-      key,
-      limited(res.body, limitMb * 1024 * 1024),
-      contentType,
-    );
+    const written = await filesOf(env, msg.client).putStream(key, limited(res.body, limitBytes), contentType);
     return { key, file_name: fileName, content_type: contentType, size: written.size };
   } catch (err) {
     if (err instanceof SizeLimitExceeded) throw new StepError({ kind: "input_too_large", limitMb });
