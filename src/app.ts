@@ -6,6 +6,7 @@ import { DASHBOARD_HTML } from "./dashboard/page";
 import { DASHBOARD_JS } from "./dashboard/script";
 import { webhookDocs } from "./schemas/callback-bodies";
 import { cors } from "./lib/cors";
+import { ConfigError } from "./lib/config";
 import { ApiError, errorBody, errorResponse } from "./lib/errors";
 import { isTransient } from "./lib/retry";
 import { mediaType } from "./lib/uploads";
@@ -13,7 +14,7 @@ import { MAX_JSON_BODY_BYTES } from "./lib/json-limits";
 import { admin } from "./routes/admin";
 import { router } from "./routes/app-env";
 import { assets } from "./routes/assets";
-import { clientAuth } from "./routes/auth";
+import { clientAuth, notConfigured } from "./routes/auth";
 import { client } from "./routes/client";
 import { configurations } from "./routes/configurations";
 import { files } from "./routes/files";
@@ -99,6 +100,8 @@ app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} 
 
 app.onError((err, c) => {
   if (err instanceof ApiError) return errorResponse(err);
+  // An invalid var, met wherever a route or middleware first parses the vars (src/lib/config.ts).
+  if (err instanceof ConfigError) return errorResponse(notConfigured(err));
   // A refusal that carries its own response (bearerAuth's, built from our envelope).
   if (err instanceof HTTPException && err.res) return err.getResponse();
   if (err instanceof HTTPException) {

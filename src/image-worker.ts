@@ -2,4 +2,4 @@ import { imageAdapters } from "./adapters/image-table";
 import { stepWorker } from "./queues/step-worker";
 
 /** The image Worker (image/wrangler.toml): consumes `cascade-image` and its dead-letter queue. */
-export default stepWorker(imageAdapters);
+export default stepWorker<ImageEnv>(imageAdapters);

@@ -1,5 +1,5 @@
 import { mediaAdapters } from "./adapters/media-table";
-import { type MediaEnv, nativeEndpoints } from "./queues/native-endpoint";
+import { nativeEndpoints } from "./queues/native-endpoint";
 import { stepWorker } from "./queues/step-worker";
 
 export { NativeMedia } from "./queues/native-endpoint";

@@ -143,6 +143,28 @@ describe("authentication", () => {
     );
     expect(res.status).toBe(401);
   });
+
+  it("a var that does not parse refuses like a missing secret: 503 not_configured, the var named only in the log", async () => {
+    const demo = { authorization: `Bearer ${env.DEMO_API_KEY}` };
+    const admin = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+    for (const [vars, path, init] of [
+      [{ RETENTION_DAYS: "thirty" }, "/api/configurations", { headers: demo }],
+      [{ MAX_UPLOAD_MB: "" }, "/api/client", { headers: demo }],
+      [{ STEP_TIMEOUT_S: "0" }, "/api/admin/clients", { headers: admin }],
+      // Met before authentication, by the CORS middleware (a preflight carries no key).
+      [
+        { CORS_ORIGINS: "app.example" },
+        "/api/uploads",
+        { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } },
+      ],
+    ] as const) {
+      const res = await app.fetch(new Request(`https://cascade.test${path}`, init), { ...env, ...vars });
+      expect(res.status, `${JSON.stringify(vars)} ${path}`).toBe(503);
+      const text = await res.text();
+      expect(JSON.parse(text).error.code).toBe("not_configured");
+      expect(text).not.toContain(Object.keys(vars)[0]);
+    }
+  });
 });
 
 describe("tenancy", () => {

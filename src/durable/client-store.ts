@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { newWebhookSecret, sha256Hex, timingSafeEqualText } from "../lib/crypto";
 import { json, parse, Sql } from "./sql";
+import { configOf } from "../lib/config";
 import { filesOf, r2Keys } from "../lib/files";
 import {
   UPLOADS_FENCE_SCHEMA,
@@ -339,7 +340,7 @@ export class ClientStore extends DurableObject<Env> {
 
   /** How long a PATCH's lock lasts without bytes arriving (a lock left by a request that died frees itself). */
   private get lockMs(): number {
-    return Number(this.env.UPLOAD_LOCK_S) * 1000;
+    return configOf(this.env).uploadLockMs;
   }
 
   async lockUpload(id: string, offset: number): Promise<LockResult> {

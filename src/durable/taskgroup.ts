@@ -1,6 +1,7 @@
 import { storageTargetDocs } from "./client-documents";
 import { DurableObject } from "cloudflare:workers";
 import { segmentsOf } from "../adapters/catalog";
+import { configOf } from "../lib/config";
 import { fault, takeFault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
@@ -79,12 +80,8 @@ export class Taskgroup extends DurableObject<Env> {
     const info = this.info();
     if (!info) return { type: "ignored", why: "no taskgroup" };
     const group = { status: info.status, steps: this.steps().map(machineStep), filesDeleted: !!info.files_deleted_at };
-    const t = transition(group, command, {
-      now,
-      maxAttempts: Number(this.env.STEP_MAX_ATTEMPTS),
-      timeoutMs: Number(this.env.STEP_TIMEOUT_S) * 1000,
-      retentionMs: Number(this.env.RETENTION_DAYS) * 86_400_000,
-    });
+    const { stepMaxAttempts, stepTimeoutMs, retentionMs } = configOf(this.env);
+    const t = transition(group, command, { now, maxAttempts: stepMaxAttempts, timeoutMs: stepTimeoutMs, retentionMs });
     writeTransition(this.sql, this.outbox, info, t, now, () => ({
       log: this.deliveries(info),
       snapshot: this.snapshot(),

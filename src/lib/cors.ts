@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { configOf } from "./config";
 import { ApiError } from "./errors";
 
 /** What a page may send: the API key's headers, tus's, and the submissions' Idempotency-Key. */
@@ -36,17 +37,13 @@ export const CORS_EXPOSE_HEADERS = [
 const CORS_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /**
- * The Access-Control-Allow-Origin for `origin` under CORS_ORIGINS ("*", or a comma-separated list of
- * exact origins), or null when that origin is not allowed.
+ * The Access-Control-Allow-Origin for `origin` under CORS_ORIGINS (parsed by configOf: "*", or a list
+ * of exact origins), or null when that origin is not allowed.
  */
-export function allowedOrigin(origin: string | undefined, config: string): string | null {
+export function allowedOrigin(origin: string | undefined, allowed: "*" | readonly string[]): string | null {
   if (!origin) return null;
-  const list = config
-    .split(",")
-    .map((o) => o.trim())
-    .filter(Boolean);
-  if (list.includes("*")) return "*";
-  return list.includes(origin) ? origin : null;
+  if (allowed === "*") return "*";
+  return allowed.includes(origin) ? origin : null;
 }
 
 /**
@@ -57,7 +54,7 @@ export function allowedOrigin(origin: string | undefined, config: string): strin
  */
 export const cors = (): MiddlewareHandler<{ Bindings: Pick<Env, "CORS_ORIGINS"> }> => async (c, next) => {
   const origin = c.req.header("origin");
-  const allowed = allowedOrigin(origin, c.env.CORS_ORIGINS);
+  const allowed = allowedOrigin(origin, configOf(c.env).corsOrigins);
   if (c.req.method === "OPTIONS" && origin && c.req.header("access-control-request-method")) {
     if (!allowed)
       throw new ApiError(403, "origin_not_allowed", `Pages on ${origin} may not call this API (CORS_ORIGINS).`);

@@ -12,6 +12,7 @@
  * when the link is used (at most LINK_TTL_S from now), so no link outlives the setting in force; the
  * end of the group's file retention ends it too (410).
  */
+import { configOf } from "./config";
 import { derivedHmacKey, fromHex, toHex } from "./crypto";
 import type { TaskgroupLinks } from "../engine/types";
 
@@ -21,7 +22,7 @@ const enc = new TextEncoder();
 const CLOCK_SKEW_S = 300;
 
 /** How long a link made now lives (`LINK_TTL_S`), and the most any link may have left when it is used. */
-export const linkTtlS = (env: Pick<Env, "LINK_TTL_S">) => Number(env.LINK_TTL_S);
+export const linkTtlS = (env: Pick<Env, "LINK_TTL_S">) => configOf(env).linkTtlS;
 
 export const linkPrefix = (client: string, id: string) => `/links/${encodeURIComponent(client)}/${id}`;
 

@@ -1,13 +1,14 @@
+import { configOf, MB } from "./config";
 import { ApiError } from "./errors";
 import { fileNameTooLong, MAX_FILE_NAME_BYTES } from "./file-names";
 import { boundaryOf, formParts, MultipartError } from "./multipart-stream";
 import type { ClientFiles } from "./files";
 import { limited, SizeLimitExceeded } from "./r2-writer";
 
-export const maxUploadBytes = (env: Pick<Env, "MAX_UPLOAD_MB">) => Number(env.MAX_UPLOAD_MB) * 1024 * 1024;
+export const maxUploadBytes = (env: Pick<Env, "MAX_UPLOAD_MB">) => configOf(env).maxUploadBytes;
 
 export const tooLarge = (env: Pick<Env, "MAX_UPLOAD_MB">) =>
-  new ApiError(413, "payload_too_large", `The upload is larger than the ${env.MAX_UPLOAD_MB} MB limit.`, {
+  new ApiError(413, "payload_too_large", `The upload is larger than the ${maxUploadBytes(env) / MB} MB limit.`, {
     limit_bytes: maxUploadBytes(env),
   });
 

@@ -6,9 +6,9 @@
  * containers on these machines).
  */
 import { Container, getContainer } from "@cloudflare/containers";
-import type { StepWorkerEnv } from "./step-worker";
-import type { NativeEndpoints } from "./steps";
 import type { StepMessage } from "../engine/types";
+import { configOf } from "../lib/config";
+import type { NativeEndpoints } from "./steps";
 
 /** The container of the native media server (native/Dockerfile, `[[containers]]` in media/wrangler.toml). */
 export class NativeMedia extends Container {
@@ -17,16 +17,17 @@ export class NativeMedia extends Container {
   override sleepAfter = "5m";
 }
 
-export type MediaEnv = StepWorkerEnv & {
-  NATIVE?: DurableObjectNamespace<NativeMedia>;
-  NATIVE_URL?: string;
-  MAX_NATIVE_SECONDS: string;
-};
+/**
+ * The container binding (media/wrangler.toml; absent where the Worker runs without it, as in the test
+ * pool), or NATIVE_URL: a development-only var `npm run dev` adds (scripts/dev.mjs), so not in MediaEnv.
+ */
+type NativeEnv = Pick<MediaEnv, "NATIVE"> & { NATIVE_URL?: string };
 
-export function nativeEndpoints(env: MediaEnv): NativeEndpoints {
+export function nativeEndpoints(env: NativeEnv): NativeEndpoints {
+  const { nativeUrl } = configOf(env);
   return (msg: StepMessage) => {
-    if (env.NATIVE_URL) {
-      const base = env.NATIVE_URL;
+    if (nativeUrl) {
+      const base = nativeUrl;
       return { fetch: (req) => fetch(new Request(new URL(new URL(req.url).pathname, base), req)) };
     }
     if (!env.NATIVE) return null;

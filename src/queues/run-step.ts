@@ -1,5 +1,6 @@
 import type { AdapterTable } from "../adapters";
 import type { NativeAccess } from "../adapters/types";
+import { configOf, MB } from "../lib/config";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { safeFileName } from "../lib/file-names";
@@ -10,7 +11,6 @@ import type { RunEnv, TargetOpener } from "./run-env";
 import { stepContext } from "./step-context";
 import type { ClaimedStep, StepFile, StepMessage } from "../engine/types";
 
-/** What a step runner needs, on the API Worker and the heavy Workers alike. */
 /** Runs a claimed segment of a step: resolves its input, then each of its links on the previous one's output. */
 export async function runStep(
   env: RunEnv,
@@ -46,7 +46,8 @@ export async function runStep(
 async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Promise<StepFile> {
   if (claim.spec.input.kind !== "url") throw new Error(`step ${claim.spec.name} has no resolvable input`);
   const { url, local = false } = claim.spec.input;
-  const limitMb = Number(env.MAX_FILE_MB);
+  const limitBytes = configOf(env).maxFileBytes;
+  const limitMb = limitBytes / MB;
   const res = await fetchFollowingSafely(url, local);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
@@ -57,7 +58,7 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
       retryable: res.status >= 500 || res.status === 429,
     });
   }
-  if (Number(res.headers.get("content-length") ?? 0) > limitMb * 1024 * 1024) {
+  if (Number(res.headers.get("content-length") ?? 0) > limitBytes) {
     await res.body.cancel();
     throw new StepError({ kind: "input_too_large", limitMb });
   }
@@ -65,11 +66,7 @@ async function fetchInput(env: RunEnv, msg: StepMessage, claim: ClaimedStep): Pr
   const contentType = res.headers.get("content-type")?.split(";")[0] ?? "application/octet-stream";
   const key = r2Keys.input(msg.client, msg.taskgroupId, claim.spec.name, fileName);
   try {
-    const written = await filesOf(env, msg.client).putStream(
-      key,
-      limited(res.body, limitMb * 1024 * 1024),
-      contentType,
-    );
+    const written = await filesOf(env, msg.client).putStream(key, limited(res.body, limitBytes), contentType);
     return { key, file_name: fileName, content_type: contentType, size: written.size };
   } catch (err) {
     if (err instanceof SizeLimitExceeded) throw new StepError({ kind: "input_too_large", limitMb });

@@ -1,5 +1,6 @@
 import { outputLink } from "../lib/signed-links";
 import type { AdapterContext, NativeAccess } from "../adapters/types";
+import { configOf, MB } from "../lib/config";
 import { filesOf, r2Keys } from "../lib/files";
 import { StepError } from "../lib/failures";
 import { fault } from "../lib/faults";
@@ -22,6 +23,7 @@ export function stepContext(
   const step = claim.spec.name;
   const files = filesOf(env, msg.client);
   const origin = claim.origin;
+  const config = configOf(env);
   const reports: Promise<unknown>[] = [];
   let reported = -1;
   const ctx: AdapterContext = {
@@ -73,11 +75,12 @@ export function stepContext(
     outputUrl(file: StepFile) {
       return outputLink(origin, msg.client, msg.taskgroupId, claim.outputLinks, step, file.file_name);
     },
+    // A Worker without a video limit (the image Worker) fits no video: 0.
     limits: {
-      maxVideoMb: Number(env.MAX_VIDEO_MB),
-      maxVideoSeconds: Number(env.MAX_VIDEO_SECONDS),
-      maxFileMb: Number(env.MAX_FILE_MB),
-      maxNativeSeconds: Number(env.MAX_NATIVE_SECONDS ?? 0),
+      maxVideoMb: config.maxVideoMb ?? 0,
+      maxVideoSeconds: config.maxVideoS ?? 0,
+      maxFileMb: config.maxFileBytes / MB,
+      maxNativeSeconds: config.maxNativeS ?? 0,
     },
     native: nativeEndpoint
       ? { endpoint: nativeEndpoint, grants: (keys) => engine.grants(msg, step, origin, keys) }

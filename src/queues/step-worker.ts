@@ -1,16 +1,15 @@
 import type { AdapterTable } from "../adapters";
-import type { EngineRpc } from "./engine-rpc";
 import type { Engine } from "./engine";
 import type { RunEnv } from "./run-env";
 import { consumeDeadSteps, consumeSteps, type NativeEndpoints } from "./steps";
 import type { StepMessage } from "../engine/types";
 
 /**
- * A heavy Worker's bindings (image/wrangler.toml, media/wrangler.toml): R2 for its step's files, its
- * limits, and the engine's narrow entrypoint. Declared here because `wrangler types` generates the
- * API Worker's Env only; nothing else of that Env (no Durable Objects, no SECRETS_KEY) is reachable.
+ * What a heavy Worker's handler needs of its bindings (`ImageEnv`, `MediaEnv`: types/image.d.ts and
+ * types/media.d.ts, generated from image/ and media/wrangler.toml): R2 for its step's files, its limits,
+ * and the engine's narrow entrypoint. Nothing of the API Worker's Env (no Durable Objects, no SECRETS_KEY).
  */
-export type StepWorkerEnv = RunEnv & { ENGINE: Service<EngineRpc> };
+export type StepWorkerEnv = RunEnv & Pick<ImageEnv, "ENGINE">;
 
 /** The whole of a heavy Worker: a consumer of its steps queue and of that queue's dead-letter queue. */
 export function stepWorker<E extends StepWorkerEnv>(

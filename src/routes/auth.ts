@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { ApiError, errorResponse } from "../lib/errors";
+import { configOf, type ConfigError } from "../lib/config";
 import { isValidSecretsKey, timingSafeEqualText } from "../lib/crypto";
 import { clientExists, clientStore, directory } from "../lib/stubs";
 import { isDev } from "../lib/environment";
@@ -20,8 +21,23 @@ const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
 const unauthorized = (message: string) =>
   new ApiError(401, "unauthorized", message, undefined, { "WWW-Authenticate": 'Bearer realm="cascade"' });
 
-/** A deployed Worker without its secrets refuses everything rather than running open. */
+/**
+ * An invalid var (wrangler.toml `[vars]`, src/lib/config.ts): the same refusal as a missing secret. The
+ * var and its problem go to the log only; the answer says no more than that the deployment is misconfigured.
+ */
+export function notConfigured(err: ConfigError): ApiError {
+  console.error(JSON.stringify({ msg: "invalid configuration", variable: err.variable, problem: err.problem }));
+  return new ApiError(
+    503,
+    "not_configured",
+    "This Cascade deployment is not configured: one of its variables is not valid (the Worker's log names it).",
+  );
+}
+
+/** A deployed Worker without its secrets, or with an invalid var, refuses everything rather than running open. */
 export function requireConfigured(env: Env): void {
+  // Every var parsed once (memoised per env); a ConfigError is answered by app.onError as notConfigured.
+  configOf(env);
   if (!env.ADMIN_TOKEN || !env.SECRETS_KEY) {
     throw new ApiError(
       503,

@@ -14,6 +14,7 @@ import { filesOf, r2Keys } from "../lib/files";
 import { checkOutboundUrl } from "../lib/outbound-url";
 import { jsonDepth, MAX_JSON_DEPTH } from "../lib/json-limits";
 import { safeFileName } from "../lib/file-names";
+import { configOf } from "../lib/config";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError, badRequest } from "../lib/errors";
 import { clientStore, taskgroupStub } from "../lib/stubs";
@@ -155,12 +156,13 @@ async function fingerprint(fields: Map<string, FieldValue>): Promise<string> {
 
 async function trigger(c: Context<AppEnv>, kind: TaskgroupSpec["kind"]) {
   // Counted before the body is read, so a client that floods cannot make us parse uploads.
-  const limit = await clientStore(c.env, c.get("client")).takeTriggerToken(Number(c.env.RATE_LIMIT_PER_MINUTE));
+  const { triggersPerMinute } = configOf(c.env);
+  const limit = await clientStore(c.env, c.get("client")).takeTriggerToken(triggersPerMinute);
   if (!limit.allowed) {
     throw new ApiError(
       429,
       "rate_limited",
-      `More than ${c.env.RATE_LIMIT_PER_MINUTE} submissions in a minute; try again in ${limit.retryAfterS} s.`,
+      `More than ${triggersPerMinute} submissions in a minute; try again in ${limit.retryAfterS} s.`,
       undefined,
       {
         "Retry-After": String(limit.retryAfterS),

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { MAX_PART_NUMBER, type LostLock, type UploadPart } from "../durable/upload-store";
+import { configOf } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { filesOf, r2Keys } from "../lib/files";
 import { PART_BYTES, PartBuffer } from "../lib/r2-writer";
@@ -61,7 +62,8 @@ export async function append(c: Context<AppEnv>, id: string, offset: number): Pr
     }
   }
   const { upload: u, token } = lock;
-  const lockS = Number(c.env.UPLOAD_LOCK_S);
+  const lockMs = configOf(c.env).uploadLockMs;
+  const lockS = lockMs / 1000;
   const files = filesOf(c.env, client);
   const mp = files.resumeMultipart(u.key, u.r2_upload_id);
   const parts: UploadPart[] = [...u.parts];
@@ -96,7 +98,7 @@ export async function append(c: Context<AppEnv>, id: string, offset: number): Pr
       } catch {
         break; // the client went away: keep what arrived, it resumes from there
       }
-      if (Date.now() - renewedAt >= (lockS * 1000) / 3) {
+      if (Date.now() - renewedAt >= lockMs / 3) {
         await fenced(store.renewUpload(id, token));
         renewedAt = Date.now();
       }

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { filesOf, r2Keys } from "../lib/files";
 import type { Upload } from "../durable/upload-store";
+import { configOf, MB } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { fileNameTooLong, MAX_FILE_NAME_BYTES, safeFileName } from "../lib/file-names";
 import { clientStore } from "../lib/stubs";
@@ -25,7 +26,7 @@ import type { StepFile } from "../engine/types";
 /** An open upload may sit this long between requests. */
 const OPEN_MS = 24 * 3600_000;
 
-export const maxFileBytes = (env: Pick<Env, "MAX_FILE_MB">) => Number(env.MAX_FILE_MB) * 1024 * 1024;
+export const maxFileBytes = (env: Pick<Env, "MAX_FILE_MB">) => configOf(env).maxFileBytes;
 
 const tusHeaders = TUS_HEADERS;
 const uploadId = z.object({ id: z.uuid({ message: "an upload id is a UUID" }) });
@@ -107,7 +108,7 @@ uploads.openapi(
     const length = parseOffset(c.req.header("upload-length"));
     if (length === null) throw tusError(400, "invalid_upload_length", "Upload-Length must be a non-negative integer.");
     if (length > maxFileBytes(c.env))
-      throw tusError(413, "payload_too_large", `Uploads are limited to ${c.env.MAX_FILE_MB} MB.`);
+      throw tusError(413, "payload_too_large", `Uploads are limited to ${maxFileBytes(c.env) / MB} MB.`);
     const metadataHeader = c.req.header("upload-metadata") ?? "";
     const meta = parseUploadMetadata(metadataHeader);
     if (!meta)

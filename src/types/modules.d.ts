@@ -1,12 +1,5 @@
-// Module kinds wrangler bundles for the image Worker (see image/wrangler.toml [[rules]]).
-declare module "*.wasm" {
-  const module: WebAssembly.Module;
-  export default module;
-}
-declare module "*.ttf" {
-  const data: ArrayBuffer;
-  export default data;
-}
+// The module kinds wrangler bundles (*.wasm, *.ttf, @ffmpeg/core/wasm) are typed by types/image.d.ts and
+// types/media.d.ts, generated from the [[rules]] of image/ and media/wrangler.toml.
 
 // @ffmpeg/core ships no typings; src/adapters/video/ffmpeg.ts describes the part it uses.
 declare module "@ffmpeg/core" {

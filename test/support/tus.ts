@@ -1,12 +1,13 @@
 /** tus requests for tests inside workerd: creation, PATCH (whole or held open), and R2 listings. */
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { configOf } from "../../src/lib/config";
 import { api, apiJson, type TestClient } from "./api";
 
 export const TUS = { "tus-resumable": "1.0.0" };
 
 /** The workers project's UPLOAD_LOCK_S (vitest.config.ts): how long a silent PATCH keeps its lock. */
-export const LOCK_MS = Number((env as unknown as Env).UPLOAD_LOCK_S) * 1000;
+export const LOCK_MS = configOf(env as Env).uploadLockMs;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

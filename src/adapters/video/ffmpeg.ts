@@ -4,7 +4,7 @@
  * instantiated through Emscripten's `instantiateWasm` hook, so nothing is fetched.
  */
 import createCore from "@ffmpeg/core";
-// @ts-expect-error wrangler's CompiledWasm rule turns this import into a WebAssembly.Module
+// A WebAssembly.Module by wrangler's CompiledWasm rule (typed by types/media.d.ts from media/wrangler.toml).
 import ffmpegWasm from "@ffmpeg/core/wasm";
 
 interface FfmpegCore {
