@@ -11,6 +11,7 @@ import S3rver from "@20minutes/s3rver";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { derivedConfig } from "./worker-config.mjs";
 
 const s3Port = Number(process.env.S3_PORT ?? 4568);
@@ -113,6 +114,16 @@ const wrangler = spawn(
   ],
   {
     stdio: "inherit",
+    // Miniflare's loopback server keeps idle connections past a long WASM step (dev-keepalive.cjs).
+    env: {
+      ...process.env,
+      NODE_OPTIONS: [
+        process.env.NODE_OPTIONS,
+        `--require ${JSON.stringify(fileURLToPath(new URL("dev-keepalive.cjs", import.meta.url)))}`,
+      ]
+        .filter(Boolean)
+        .join(" "),
+    },
   },
 );
 const stop = () => {

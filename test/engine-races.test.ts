@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import type { Taskgroup } from "../src/durable/taskgroup";
 import { faults } from "../src/lib/faults";
+import { directEngine } from "../src/queues/engine";
 import { apiJson, file, newClient, newSink, putConfiguration, putStorage, submit, waitForEnd } from "./support/api";
 import { internals, settledInternals, slowTaskgroup, stepRow, waitForDeliveries } from "./support/engine";
 
@@ -18,6 +19,20 @@ const post = (c: { auth: Record<string, string> }, path: string) => apiJson(path
 const eventsOf = (view: any, url: string) => view.deliveries.filter((d: any) => d.url === url).map((d: any) => d.event);
 
 describe("queue messages", () => {
+  it("a claim reaches the step Workers as a plain value, with no RPC disposer left on it to forward", async () => {
+    // EngineRpc forwards this claim to the image and media Workers. Forwarded with the Durable
+    // Object's RPC disposer, it held the call open until they disposed it; the media Worker's
+    // queue invocation then never ended once a WASM job's garbage collection had taken it.
+    const { c, id } = await slowTaskgroup([{ status: 200, delayMs: 2000 }]);
+    const { token, holder } = await stepRow(c, id);
+    const claim = await directEngine(env).claim(
+      { client: c.name, taskgroupId: id, step: 0, token },
+      { messageId: holder!, delivery: 2 },
+    );
+    expect(claim).toMatchObject({ run: 2 });
+    expect(Object.getOwnPropertySymbols(claim)).toEqual([]);
+  });
+
   it("a duplicate message while the step runs is answered busy and acked: the step runs once", async () => {
     const { c, id, source } = await slowTaskgroup([{ status: 200, delayMs: 2000 }, { status: 200 }]);
     const { token } = await stepRow(c, id);

@@ -20,11 +20,31 @@ export interface Engine {
   grants(msg: StepMessage, step: string, origin: string, readKeys: string[]): Promise<StepGrants>;
 }
 
+/**
+ * A Durable Object's RPC result as a plain value, its RPC disposer called. workerd gives an object
+ * returned over RPC a `Symbol.dispose` that holds the call open on the other side until it is called.
+ * `EngineRpc` hands the claim on to the image and media Workers: forwarded with that disposer, the
+ * claim became an RPC result they had to dispose too, and when a WASM job's memory made the garbage
+ * collector take it first, workerd kept the call until the invocation's end, which then never came
+ * (under wrangler dev the media queue's invocation never ended and its next message stayed queued).
+ */
+export async function plainResult<T>(call: Promise<T>): Promise<T> {
+  const result = await call;
+  if (typeof result !== "object" || result === null) return result;
+  // Symbol.dispose is in workerd, not in the ES2023 lib this project compiles against.
+  const key = (Symbol as unknown as { dispose?: symbol }).dispose;
+  const dispose = key && (result as Record<symbol, unknown>)[key];
+  if (typeof dispose !== "function") return result;
+  const plain = structuredClone(result);
+  dispose.call(result);
+  return plain;
+}
+
 /** The engine as the API Worker reaches it: the taskgroup's Durable Object. */
 export function directEngine(env: Pick<Env, "TASKGROUPS" | "SECRETS_KEY">): Engine {
   const group = (m: StepMessage) => taskgroupStub(env, m.client, m.taskgroupId);
   return {
-    claim: (m, q) => group(m).claimStep(m, q) as Promise<ClaimedStep | "busy" | null>,
+    claim: (m, q) => plainResult(group(m).claimStep(m, q) as Promise<ClaimedStep | "busy" | null>),
     progress: (m, run, percent) => group(m).reportProgress(m, run, percent),
     finish: (m, run, outcome) => group(m).finishStep(m, run, outcome),
     abandon: (m, message, reason) => group(m).abandonStep(m, message, reason),
