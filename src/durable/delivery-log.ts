@@ -50,6 +50,24 @@ interface DeliveryRow extends Record<string, SqlStorageValue> {
 export type DeliveryClaim = { type: "claimed"; delivery: PendingDelivery } | { type: "busy" } | { type: "ignored" };
 
 /**
+ * The next delivery of a channel, claimed for the invocation that just recorded the one before it, so
+ * it is sent at once instead of after a queue round trip. It has no queue message: if that invocation
+ * dies, the watchdog finds its lease run out and counts the attempt as failed (the schedule goes on).
+ */
+export interface HandedDelivery {
+  token: string;
+  /** The holder the record of this send must name (the invocation's message id, suffixed). */
+  holder: string;
+  delivery: PendingDelivery;
+}
+
+/** Who a handed-over delivery is claimed for: the invocation's holder name and its message's delivery count. */
+export interface Handoff {
+  holder: string;
+  delivery: number;
+}
+
+/**
  * A taskgroup's outgoing callbacks and every attempt at them. Every change here happens inside the
  * Taskgroup's transaction and writes the queue messages it needs to the outbox in the same commit.
  */
@@ -137,28 +155,58 @@ export class DeliveryLog {
       now + LEASE_MS,
       id,
     );
+    return { type: "claimed", delivery: this.pending(r) };
+  }
+
+  private pending(r: DeliveryRow): PendingDelivery {
     return {
-      type: "claimed",
-      delivery: {
-        id: r.id,
-        seq: r.seq,
-        url: r.url,
-        method: r.method as PendingDelivery["method"],
-        headers: parse(r.headers),
-        body: r.body,
-        attempt: this.attemptCount(id) + 1,
-      },
+      id: r.id,
+      seq: r.seq,
+      url: r.url,
+      method: r.method as PendingDelivery["method"],
+      headers: parse(r.headers),
+      body: r.body,
+      attempt: this.attemptCount(r.id) + 1,
     };
   }
 
-  /** Records the attempt of the invocation holding the delivery, then sends again, ends it, or lets the next go. */
-  record(id: string, token: string, messageId: string, a: AttemptRecord, now: number): NextStep | null {
+  /**
+   * Records the attempt of the invocation holding the delivery, then sends again, ends it, or lets the
+   * next go: to that invocation when it asks (`handoff`), else through the queue.
+   */
+  record(
+    id: string,
+    token: string,
+    holder: string,
+    a: AttemptRecord,
+    now: number,
+    handoff?: Handoff,
+  ): { next: NextStep | null; handed: HandedDelivery | null } | null {
     const r = this.row(id);
-    if (r?.state !== "pending" || r.holder !== messageId || (r.token !== null && r.token !== token)) return null;
-    return this.applyAttempt(r, a, now);
+    if (r?.state !== "pending" || r.holder !== holder || (r.token !== null && r.token !== token)) {
+      // A repeat of a record that committed (its answer was lost to a reset) gets the same handover,
+      // so the next send is not left held until the watchdog finds its lease run out.
+      const handed =
+        r && handoff
+          ? this.sql.one<DeliveryRow>(
+              "SELECT * FROM deliveries WHERE channel = ? AND state = 'pending' AND holder = ?",
+              r.channel,
+              handoff.holder,
+            )
+          : undefined;
+      return handed
+        ? { next: null, handed: { token: handed.token!, holder: handoff!.holder, delivery: this.pending(handed) } }
+        : null;
+    }
+    return this.applyAttempt(r, a, now, handoff);
   }
 
-  private applyAttempt(r: DeliveryRow, a: AttemptRecord, now: number): NextStep {
+  private applyAttempt(
+    r: DeliveryRow,
+    a: AttemptRecord,
+    now: number,
+    handoff?: Handoff,
+  ): { next: NextStep; handed: HandedDelivery | null } {
     const n = this.attemptCount(r.id) + 1;
     this.sql.run(
       "INSERT INTO delivery_attempts (delivery_id, n, at, status, latency_ms, response, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -171,14 +219,16 @@ export class DeliveryLog {
       a.error,
     );
     const next = afterAttempt(parse<number[]>(r.schedule), n - r.round_start, a);
-    if (next.action === "retry") this.dispatch(r.id, next.delaySeconds, now);
-    else this.finish(r, next.action === "done" ? "succeeded" : "dead", now);
-    return next;
+    if (next.action === "retry") {
+      this.dispatch(r.id, next.delaySeconds, now);
+      return { next, handed: null };
+    }
+    return { next, handed: this.finish(r, next.action === "done" ? "succeeded" : "dead", now, handoff) };
   }
 
-  private interrupted(r: DeliveryRow, now: number): NextStep {
+  private interrupted(r: DeliveryRow, now: number): void {
     const started = (r.lease_until ?? now) - LEASE_MS;
-    return this.applyAttempt(
+    this.applyAttempt(
       r,
       {
         ok: false,
@@ -193,8 +243,8 @@ export class DeliveryLog {
     );
   }
 
-  /** Ends a delivery and releases the next one waiting in its channel. */
-  private finish(r: DeliveryRow, state: DeliveryState, now: number): void {
+  /** Ends a delivery and releases the next one waiting in its channel: handed over when asked, else queued. */
+  private finish(r: DeliveryRow, state: DeliveryState, now: number, handoff?: Handoff): HandedDelivery | null {
     this.sql.run(
       "UPDATE deliveries SET state = ?, ended_at = ?, token = NULL, holder = NULL, lease_until = NULL, due_at = NULL WHERE id = ?",
       state,
@@ -206,7 +256,22 @@ export class DeliveryLog {
       "SELECT id FROM deliveries WHERE channel = ? AND state = 'waiting' ORDER BY seq LIMIT 1",
       r.channel,
     );
-    if (waiting && !this.channelBusy(r.channel)) this.dispatch(waiting.id, 0, now);
+    if (!waiting || this.channelBusy(r.channel)) return null;
+    if (!handoff) {
+      this.dispatch(waiting.id, 0, now);
+      return null;
+    }
+    const token = crypto.randomUUID();
+    this.sql.run(
+      "UPDATE deliveries SET state = 'pending', token = ?, holder = ?, holder_try = ?, lease_until = ?, due_at = ? WHERE id = ?",
+      token,
+      handoff.holder,
+      handoff.delivery,
+      now + LEASE_MS,
+      now,
+      waiting.id,
+    );
+    return { token, holder: handoff.holder, delivery: this.pending(this.row(waiting.id)!) };
   }
 
   /** The queue gave up on a message (its consumer kept failing): the delivery is dead, never left pending. */

@@ -6,7 +6,7 @@ import { fault, takeFault } from "../lib/faults";
 import { clientStore } from "../lib/stubs";
 import { scheduleOf } from "../schemas/callbacks";
 import { notifyDelivery, uploadTargets } from "../delivery/plan";
-import { DeliveryLog, type DeliveryClaim } from "./delivery-log";
+import { type DeliveryClaim, DeliveryLog, type HandedDelivery, type Handoff } from "./delivery-log";
 import { TASKGROUP_MIGRATIONS } from "./taskgroup-schema";
 import { transition, type Command, type Reply } from "./taskgroup-machine";
 import { Outbox, type OutboxItem } from "./outbox";
@@ -321,15 +321,22 @@ export class Taskgroup extends DurableObject<Env> {
     return out;
   }
 
+  /**
+   * Records the attempt of `holder` (the queue message's id, or the name a handed-over send was claimed
+   * for). With `handoff`, the next delivery of the channel, if one is waiting, is claimed for it and
+   * returned, to be sent at once by the same invocation.
+   */
   async recordDeliveryAttempt(
     id: string,
     token: string | undefined,
-    q: QueueDelivery,
+    holder: string,
     attempt: AttemptRecord,
-  ): Promise<void> {
-    this.locked((log, now) => log.record(id, token ?? "", q.messageId, attempt, now));
+    handoff?: Handoff,
+  ): Promise<HandedDelivery | null> {
+    const out = this.locked((log, now) => log.record(id, token ?? "", holder, attempt, now, handoff));
     await this.resetPoint("record_delivery");
     await this.drain();
+    return out?.handed ?? null;
   }
 
   /** A delivery the queue dead-lettered (its consumer kept crashing) is marked dead, never left pending. */
