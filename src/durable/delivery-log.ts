@@ -1,3 +1,4 @@
+import { decideLease } from "../engine/lease";
 import type { Outbox } from "./outbox";
 import { json, parse, type Sql } from "./sql";
 import { afterAttempt, type NextStep } from "../delivery/schedule";
@@ -140,9 +141,14 @@ export class DeliveryLog {
   claim(id: string, token: string, messageId: string, delivery: number, now: number): DeliveryClaim {
     const r = this.row(id);
     if (r?.state !== "pending" || (r.token !== null && r.token !== token)) return { type: "ignored" };
-    if (r.holder !== null) {
-      const redelivered = r.holder === messageId && delivery > (r.holder_try ?? 0);
-      if (!redelivered && (r.lease_until ?? 0) > now) return { type: "busy" };
+    const lease = decideLease(
+      { holder: r.holder, holderTry: r.holder_try, until: r.lease_until },
+      messageId,
+      delivery,
+      now,
+    );
+    if (lease === "busy") return { type: "busy" };
+    if (lease === "take_over") {
       // The holder stopped before recording its attempt: that attempt counts as failed, and the
       // schedule's next message (or the dead letter) follows from there.
       this.interrupted(r, now);

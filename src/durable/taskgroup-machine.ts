@@ -1,3 +1,4 @@
+import { decideLease } from "../engine/lease";
 import {
   type FailureReason,
   isTerminal,
@@ -223,11 +224,11 @@ export function transition(g: MachineTaskgroup, c: Command, l: MachineLimits): T
       if (terminal || !s || s.token !== c.token) return b.reply({ type: "ignored", why: "superseded or ended" });
       if (s.state === "queued") return startRun(b, s, c, false);
       if (s.state !== "running") return b.reply({ type: "ignored", why: `step is ${s.state}` });
-      // The same message delivered again after its earlier invocation ended without a report: that
-      // invocation is gone (its isolate died), so this one takes over at once, using an attempt.
-      const redelivered = s.holder === c.messageId && c.delivery > (s.holder_try ?? 0);
-      if (redelivered || (s.deadline !== null && s.deadline <= l.now)) return startRun(b, s, c, true);
-      return b.reply({ type: "busy" });
+      // The same message delivered again after its earlier invocation ended without a report (its
+      // isolate died), or a lease run out: this one takes over at once, using an attempt.
+      const lease = { holder: s.holder, holderTry: s.holder_try, until: s.deadline };
+      if (decideLease(lease, c.messageId, c.delivery, l.now) === "busy") return b.reply({ type: "busy" });
+      return startRun(b, s, c, true);
     }
 
     case "progress": {
